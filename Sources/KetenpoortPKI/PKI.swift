@@ -1,0 +1,2 @@
+/// Certificates: development PKI and reading subjects, OINs and expiry.
+public enum KetenpoortPKIModule {}

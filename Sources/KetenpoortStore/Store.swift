@@ -1,0 +1,2 @@
+/// The durable store of messages, deliveries and the audit chain.
+public enum KetenpoortStoreModule {}

@@ -1,0 +1,3 @@
+import CXMLSec
+/// Safe XML parsing, validation and signatures.
+public enum KetenpoortXMLModule {}

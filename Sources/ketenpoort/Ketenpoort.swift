@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `ketenpoort` command: the gateway daemon and the operators' tool in one binary.
+@main
+struct Ketenpoort: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ketenpoort",
+        abstract: "Message gateway between the Dutch police and its chain partners.",
+        subcommands: [
+            PKICommand.self,
+            AuditCommand.self,
+        ]
+    )
+}

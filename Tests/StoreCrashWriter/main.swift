@@ -1,0 +1,1 @@
+print("kp-store-writer: not yet implemented")
