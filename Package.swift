@@ -6,6 +6,11 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// xmlsec1's headers live outside the default search path (Debian: libxmlsec1-dev). pkg-config's
+/// xmlsec1 flags carry -D options that SwiftPM refuses, so the include path is named here and the
+/// defines are in Sources/CXMLSec/shim.h.
+let xmlsecIncludes = ["-I/usr/include/xmlsec1"]
+
 let package = Package(
     name: "Ketenpoort",
     platforms: [.macOS(.v14)],
@@ -25,20 +30,21 @@ let package = Package(
         .systemLibrary(
             name: "CXMLSec",
             path: "Sources/CXMLSec",
-            pkgConfig: "xmlsec1-openssl",
+            pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev", "libxmlsec1-dev", "libssl-dev"])]
         ),
         // A small C shim for what Swift cannot call directly (xmlsec macros, SAX hooks).
         .target(
             name: "CXMLSecShim",
             dependencies: ["CXMLSec"],
-            path: "Sources/CXMLSecShim"
+            path: "Sources/CXMLSecShim",
+            cSettings: [.unsafeFlags(xmlsecIncludes)]
         ),
         // Safe parsing, XSD validation, XMLDSig sign and verify; the only Swift code touching C.
         .target(
             name: "KetenpoortXML",
             dependencies: ["CXMLSec", "CXMLSecShim"],
-            swiftSettings: strict
+            swiftSettings: strict + [.unsafeFlags(xmlsecIncludes.flatMap { ["-Xcc", $0] })]
         ),
         // Certificates: development PKI, reading subjects and OINs, expiry.
         .target(

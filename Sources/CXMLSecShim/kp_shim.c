@@ -1,2 +1,317 @@
+#define _GNU_SOURCE 1
 #include "kp_shim.h"
-int kp_shim_version(void) { return 1; }
+
+#include <pthread.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+#include <libxml/xmlsave.h>
+#include <libxml/c14n.h>
+
+#include <xmlsec/templates.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/keysmngr.h>
+#include <xmlsec/errors.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/openssl/app.h>
+#include <xmlsec/openssl/crypto.h>
+#include <xmlsec/openssl/x509.h>
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/evp.h>
+
+/* ---------------------------------------------------------------- initialisation, errors */
+
+static __thread int kp_last_reason = 0;
+
+/* xmlsec reports errors through one process-wide callback; keep the reason per thread, print nothing
+   (messages may name node content). */
+static void kp_xmlsec_error(const char *file, int line, const char *func, const char *errorObject,
+                            const char *errorSubject, int reason, const char *msg) {
+    (void)file; (void)line; (void)func; (void)errorObject; (void)errorSubject; (void)msg;
+    if (kp_last_reason == 0 || reason == XMLSEC_ERRORS_R_CERT_VERIFY_FAILED
+        || reason == XMLSEC_ERRORS_R_CERT_HAS_EXPIRED || reason == XMLSEC_ERRORS_R_CERT_NOT_YET_VALID
+        || reason == XMLSEC_ERRORS_R_CERT_ISSUER_FAILED) {
+        kp_last_reason = reason;
+    }
+}
+
+/* libxml2's generic error output is silenced: errors are collected through structured handlers. */
+static void kp_silent(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
+
+static pthread_once_t kp_once = PTHREAD_ONCE_INIT;
+static int kp_init_status = -1;
+
+static void kp_do_init(void) {
+    xmlInitParser();
+    xmlSetGenericErrorFunc(NULL, kp_silent);
+    /* Nothing is ever fetched from the network, not even for a schema import. */
+    xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader);
+    if (xmlSecInit() < 0) { return; }
+    if (xmlSecCheckVersion() != 1) { return; }
+    if (xmlSecOpenSSLAppInit(NULL) < 0) { return; }
+    if (xmlSecOpenSSLInit() < 0) { return; }
+    xmlSecErrorsSetCallback(kp_xmlsec_error);
+    kp_init_status = 0;
+}
+
+int kp_init(void) {
+    pthread_once(&kp_once, kp_do_init);
+    return kp_init_status;
+}
+
+int kp_take_xmlsec_reason(void) {
+    int r = kp_last_reason;
+    kp_last_reason = 0;
+    return r;
+}
+
+void kp_free(void *p) {
+    if (p != NULL) { xmlFree(p); }
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+/* Called when the parser meets <!DOCTYPE: stop before any declaration is read. */
+static void kp_doctype_seen(void *ctx, const xmlChar *name, const xmlChar *externalID, const xmlChar *systemID) {
+    (void)name; (void)externalID; (void)systemID;
+    xmlParserCtxtPtr ctxt = (xmlParserCtxtPtr)ctx;
+    ctxt->_private = (void *)1;
+    xmlStopParser(ctxt);
+}
+
+kp_parse_result kp_parse(const char *bytes, int length) {
+    kp_parse_result result;
+    memset(&result, 0, sizeof(result));
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL) {
+        result.error_code = XML_ERR_NO_MEMORY;
+        return result;
+    }
+    ctxt->sax->internalSubset = kp_doctype_seen;
+    ctxt->_private = NULL;
+    /* No NOENT (entities are never substituted), no DTDLOAD/DTDATTR/DTDVALID, no network, no
+       XInclude; NOERROR/NOWARNING keep libxml2 from printing (errors stay in the context). */
+    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    xmlDocPtr doc = xmlCtxtReadMemory(ctxt, bytes, length, NULL, NULL, options);
+    if (ctxt->_private != NULL) {
+        result.doctype_seen = 1;
+        if (doc != NULL) { xmlFreeDoc(doc); doc = NULL; }
+    }
+    if (doc == NULL || !ctxt->wellFormed) {
+        xmlErrorPtr err = xmlCtxtGetLastError(ctxt);
+        if (err != NULL) {
+            result.error_code = err->code;
+            result.error_line = err->line;
+            result.error_column = err->int2;
+        } else if (!result.doctype_seen) {
+            result.error_code = XML_ERR_DOCUMENT_EMPTY;
+        }
+        if (doc != NULL) { xmlFreeDoc(doc); doc = NULL; }
+    }
+    result.doc = doc;
+    xmlFreeParserCtxt(ctxt);
+    return result;
+}
+
+int kp_serialize(xmlDocPtr doc, unsigned char **out, int *out_len) {
+    xmlChar *mem = NULL;
+    int size = 0;
+    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+    if (mem == NULL) { return -1; }
+    *out = mem;
+    *out_len = size;
+    return 0;
+}
+
+int kp_c14n_exclusive(xmlDocPtr doc, unsigned char **out, int *out_len) {
+    xmlChar *mem = NULL;
+    int size = xmlC14NDocDumpMemory(doc, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &mem);
+    if (size < 0 || mem == NULL) { return -1; }
+    *out = mem;
+    *out_len = size;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+xmlSecKeyPtr kp_key_load(const unsigned char *key_pem, int key_len, const unsigned char *cert_pem, int cert_len) {
+    xmlSecKeyPtr key = xmlSecOpenSSLAppKeyLoadMemory(key_pem, (xmlSecSize)key_len, xmlSecKeyDataFormatPem, NULL, NULL, NULL);
+    if (key == NULL) { return NULL; }
+    if (cert_pem != NULL && cert_len > 0) {
+        if (xmlSecOpenSSLAppKeyCertLoadMemory(key, cert_pem, (xmlSecSize)cert_len, xmlSecKeyDataFormatPem) < 0) {
+            xmlSecKeyDestroy(key);
+            return NULL;
+        }
+    }
+    return key;
+}
+
+int kp_key_kind(xmlSecKeyPtr key) {
+    xmlSecKeyDataPtr value = xmlSecKeyGetValue(key);
+    if (value == NULL) { return 0; }
+    if (xmlSecKeyDataCheckId(value, xmlSecOpenSSLKeyDataRsaId)) { return 1; }
+    if (xmlSecKeyDataCheckId(value, xmlSecOpenSSLKeyDataEcdsaId)) { return 2; }
+    return 0;
+}
+
+xmlSecKeysMngrPtr kp_trust_manager_create(const unsigned char *pem, int length) {
+    xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
+    if (mngr == NULL) { return NULL; }
+    if (xmlSecOpenSSLAppDefaultKeysMngrInit(mngr) < 0) {
+        xmlSecKeysMngrDestroy(mngr);
+        return NULL;
+    }
+    /* A PEM bundle may hold several certificates: load each separately. */
+    static const char begin[] = "-----BEGIN CERTIFICATE-----";
+    static const char end[] = "-----END CERTIFICATE-----";
+    const char *p = (const char *)pem;
+    const char *limit = p + length;
+    int loaded = 0;
+    while (p < limit) {
+        const char *b = memmem(p, (size_t)(limit - p), begin, sizeof(begin) - 1);
+        if (b == NULL) { break; }
+        const char *e = memmem(b, (size_t)(limit - b), end, sizeof(end) - 1);
+        if (e == NULL) { break; }
+        e += sizeof(end) - 1;
+        if (xmlSecOpenSSLAppKeysMngrCertLoadMemory(mngr, (const xmlSecByte *)b, (xmlSecSize)(e - b),
+                                                   xmlSecKeyDataFormatPem, xmlSecKeyDataTypeTrusted) < 0) {
+            xmlSecKeysMngrDestroy(mngr);
+            return NULL;
+        }
+        loaded++;
+        p = e;
+    }
+    if (loaded == 0) {
+        xmlSecKeysMngrDestroy(mngr);
+        return NULL;
+    }
+    return mngr;
+}
+
+/* ---------------------------------------------------------------- signing */
+
+int kp_sign_enveloped(xmlDocPtr doc, xmlSecKeyPtr key, kp_sig_alg alg) {
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (root == NULL || key == NULL) { return -1; }
+    xmlSecTransformId method = (alg == KP_SIG_ECDSA_SHA256) ? xmlSecOpenSSLTransformEcdsaSha256Id
+                                                             : xmlSecOpenSSLTransformRsaSha256Id;
+    xmlNodePtr sig = xmlSecTmplSignatureCreateNsPref(doc, xmlSecTransformExclC14NId, method, NULL, BAD_CAST "ds");
+    if (sig == NULL) { return -1; }
+    xmlAddChild(root, sig);
+    xmlNodePtr ref = xmlSecTmplSignatureAddReference(sig, xmlSecOpenSSLTransformSha256Id, NULL, BAD_CAST "", NULL);
+    if (ref == NULL
+        || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == NULL
+        || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == NULL) {
+        goto fail;
+    }
+    xmlNodePtr keyInfo = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL);
+    if (keyInfo == NULL) { goto fail; }
+    xmlNodePtr x509 = xmlSecTmplKeyInfoAddX509Data(keyInfo);
+    if (x509 == NULL || xmlSecTmplX509DataAddCertificate(x509) == NULL) { goto fail; }
+
+    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
+    if (ctx == NULL) { goto fail; }
+    ctx->signKey = xmlSecKeyDuplicate(key);
+    if (ctx->signKey == NULL || xmlSecDSigCtxSign(ctx, sig) < 0) {
+        xmlSecDSigCtxDestroy(ctx);
+        goto fail;
+    }
+    xmlSecDSigCtxDestroy(ctx);
+    return 0;
+fail:
+    xmlUnlinkNode(sig);
+    xmlFreeNode(sig);
+    return -1;
+}
+
+/* ---------------------------------------------------------------- verification */
+
+kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, long verification_time) {
+    kp_verify_result result;
+    memset(&result, 0, sizeof(result));
+    kp_last_reason = 0;
+    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(mngr);
+    if (ctx == NULL) { return result; }
+
+    /* Only a same-document whole-document reference. */
+    ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+    /* Only the agreed transforms and algorithms; anything else fails. */
+    xmlSecTransformId referenceTransforms[] = {
+        xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId,
+        xmlSecOpenSSLTransformSha256Id, xmlSecOpenSSLTransformSha384Id, xmlSecOpenSSLTransformSha512Id,
+    };
+    xmlSecTransformId signatureTransforms[] = {
+        xmlSecTransformExclC14NId,
+        xmlSecOpenSSLTransformRsaSha256Id, xmlSecOpenSSLTransformRsaSha384Id, xmlSecOpenSSLTransformRsaSha512Id,
+        xmlSecOpenSSLTransformEcdsaSha256Id, xmlSecOpenSSLTransformEcdsaSha384Id, xmlSecOpenSSLTransformEcdsaSha512Id,
+    };
+    for (size_t i = 0; i < sizeof(referenceTransforms) / sizeof(referenceTransforms[0]); i++) {
+        if (xmlSecDSigCtxEnableReferenceTransform(ctx, referenceTransforms[i]) < 0) { goto done; }
+    }
+    for (size_t i = 0; i < sizeof(signatureTransforms) / sizeof(signatureTransforms[0]); i++) {
+        if (xmlSecDSigCtxEnableSignatureTransform(ctx, signatureTransforms[i]) < 0) { goto done; }
+    }
+    /* Keys come only from an X.509 certificate that chains to a trusted certificate. */
+    if (xmlSecPtrListAdd(&(ctx->keyInfoReadCtx.enabledKeyData), (const xmlSecPtr)xmlSecOpenSSLKeyDataX509Id) < 0) {
+        goto done;
+    }
+    ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_STOP_ON_INVALID_CERT;
+    ctx->keyInfoReadCtx.certsVerificationTime = (time_t)verification_time;
+
+    if (xmlSecDSigCtxVerify(ctx, signature) < 0) { goto done; }
+    if (ctx->status != xmlSecDSigStatusSucceeded) { goto done; }
+    if (ctx->signKey == NULL) { goto done; }
+    xmlSecKeyDataPtr x509 = xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id);
+    X509 *cert = (x509 != NULL) ? xmlSecOpenSSLKeyDataX509GetKeyCert(x509) : NULL;
+    if (cert == NULL) { goto done; }
+    uint32_t usage = X509_get_key_usage(cert);
+    result.key_usage_ok = (usage != UINT32_MAX && (usage & KU_DIGITAL_SIGNATURE)) ? 1 : 0;
+    unsigned char *der = NULL;
+    int derLen = i2d_X509(cert, &der);
+    if (derLen > 0 && der != NULL) {
+        result.cert_der = xmlMalloc((size_t)derLen);
+        if (result.cert_der != NULL) {
+            memcpy(result.cert_der, der, (size_t)derLen);
+            result.cert_der_len = derLen;
+        }
+        OPENSSL_free(der);
+    }
+    result.ok = (result.cert_der != NULL) ? 1 : 0;
+done:
+    result.xmlsec_reason = kp_last_reason;
+    kp_last_reason = 0;
+    xmlSecDSigCtxDestroy(ctx);
+    return result;
+}
+
+/* ---------------------------------------------------------------- certificate names */
+
+int kp_cert_subject(const unsigned char *der, int len, char *subject, int subject_cap, char *serial, int serial_cap) {
+    if (subject_cap > 0) { subject[0] = 0; }
+    if (serial_cap > 0) { serial[0] = 0; }
+    const unsigned char *p = der;
+    X509 *cert = d2i_X509(NULL, &p, len);
+    if (cert == NULL) { return -1; }
+    X509_NAME *name = X509_get_subject_name(cert);
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio != NULL) {
+        X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+        int n = BIO_read(bio, subject, subject_cap - 1);
+        if (n > 0) { subject[n] = 0; }
+        BIO_free(bio);
+    }
+    int idx = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1);
+    if (idx >= 0) {
+        ASN1_STRING *value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+        int n = ASN1_STRING_length(value);
+        if (n > 0 && n < serial_cap) {
+            memcpy(serial, ASN1_STRING_get0_data(value), (size_t)n);
+            serial[n] = 0;
+        }
+    }
+    X509_free(cert);
+    return 0;
+}

@@ -1,4 +1,102 @@
 #ifndef KETENPOORT_SHIM_H
 #define KETENPOORT_SHIM_H
-int kp_shim_version(void);
+
+/*
+ * The C side of Ketenpoort's XML binding: what Swift cannot express directly (xmlsec's function-like
+ * macros, SAX callbacks, struct fields of xmlsec contexts). Policy decisions are made in Swift;
+ * these functions only carry them out. Every function is safe to call from many threads at once,
+ * except kp_init, which must run (once) before any other.
+ */
+
+/* The defines `pkg-config --cflags xmlsec1-openssl` gives on Debian 12 (xmlsec1 1.2.37); SwiftPM
+   refuses -D flags from pkg-config. XMLSEC_NO_SIZE_T changes the ABI and must match the library. */
+#ifndef XMLSEC_CRYPTO_OPENSSL
+#define XMLSEC_CRYPTO_OPENSSL 1
+#endif
+#ifndef XMLSEC_NO_SIZE_T
+#define XMLSEC_NO_SIZE_T 1
+#endif
+#ifndef XMLSEC_OPENSSL3_ENGINES
+#define XMLSEC_OPENSSL3_ENGINES 1
+#endif
+#ifndef XMLSEC_NO_GOST
+#define XMLSEC_NO_GOST 1
+#endif
+#ifndef XMLSEC_NO_GOST2012
+#define XMLSEC_NO_GOST2012 1
+#endif
+#ifndef XMLSEC_NO_CRYPTO_DYNAMIC_LOADING
+#define XMLSEC_NO_CRYPTO_DYNAMIC_LOADING 1
+#endif
+
+/* libxml2 may be built with ICU; its ICU headers clash with Foundation's copy of ICU in Swift.
+   Ketenpoort never touches the converter structs that need them, so they are left out. */
+#include <libxml/xmlversion.h>
+#undef LIBXML_ICU_ENABLED
+#include <stddef.h>
+#include <libxml/tree.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/xmldsig.h>
+
+/* Initialises libxml2, xmlsec1 and its OpenSSL engine; returns 0 on success. Idempotent. */
+int kp_init(void);
+
+/* Result of kp_parse: the document, or why there is none. */
+typedef struct {
+    xmlDocPtr doc;          /* NULL when parsing failed */
+    int doctype_seen;       /* 1 when the input had a DOCTYPE (parsing was stopped there) */
+    int error_code;         /* libxml2 xmlParserErrors code of the first error, 0 if none */
+    int error_line;
+    int error_column;
+} kp_parse_result;
+
+/* Parses bytes without DTDs, entities or network; stops at a DOCTYPE. */
+kp_parse_result kp_parse(const char *bytes, int length);
+
+/* Signature algorithms Ketenpoort signs with. */
+typedef enum { KP_SIG_RSA_SHA256 = 1, KP_SIG_ECDSA_SHA256 = 2 } kp_sig_alg;
+
+/* Appends an enveloped exclusive-C14N signature (ds:Signature, Reference URI="") as the last child
+   of the root and signs it with a duplicate of key. Returns 0 on success. */
+int kp_sign_enveloped(xmlDocPtr doc, xmlSecKeyPtr key, kp_sig_alg alg);
+
+/* Result of kp_verify_signature. */
+typedef struct {
+    int ok;                 /* 1 when the signature verified */
+    int xmlsec_reason;      /* last xmlsec error reason (XMLSEC_ERRORS_R_*), 0 if none */
+    int key_usage_ok;       /* 1 when the signing certificate has digitalSignature */
+    unsigned char *cert_der;/* DER of the signing certificate (free with kp_free) */
+    int cert_der_len;
+} kp_verify_result;
+
+/* Verifies the given ds:Signature node with a restricted context: only URI="", only the enveloped
+   and exclusive C14N transforms, SHA-256+ digests, RSA/ECDSA SHA-256+ signatures, keys only from
+   X509Data certificates chained to the trusted certificates in mngr, at verification_time (0: now). */
+kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, long verification_time);
+
+/* Creates a keys manager that trusts the given PEM certificates (concatenated); NULL on failure. */
+xmlSecKeysMngrPtr kp_trust_manager_create(const unsigned char *pem, int length);
+
+/* Loads a PEM private key and attaches its PEM certificate; NULL on failure. */
+xmlSecKeyPtr kp_key_load(const unsigned char *key_pem, int key_len, const unsigned char *cert_pem, int cert_len);
+
+/* Returns 1 for an RSA key, 2 for an EC key, 0 otherwise. */
+int kp_key_kind(xmlSecKeyPtr key);
+
+/* Frees memory returned by this shim or libxml2. */
+void kp_free(void *p);
+
+/* The reason code of the last xmlsec error on this thread (0 if none), and clears it. */
+int kp_take_xmlsec_reason(void);
+
+/* Serialises the document as UTF-8 bytes (with XML declaration); caller frees with kp_free. */
+int kp_serialize(xmlDocPtr doc, unsigned char **out, int *out_len);
+
+/* Exclusive C14N (without comments) of the whole document; caller frees with kp_free. */
+int kp_c14n_exclusive(xmlDocPtr doc, unsigned char **out, int *out_len);
+
+/* Writes a certificate's subject (RFC 2253) and its subject serialNumber attribute as C strings. */
+int kp_cert_subject(const unsigned char *der, int len, char *subject, int subject_cap, char *serial, int serial_cap);
+
 #endif

@@ -1,0 +1,96 @@
+import Foundation
+internal import CXMLSec
+
+/// An element copied out of a parsed document: what domain rules read.
+public struct XMLElementNode: Sendable, Hashable {
+    /// Local name, e.g. `Persoon`.
+    public let name: String
+    /// Namespace URI, or nil when the element has none.
+    public let namespace: String?
+    /// The element's own text (its direct text children, concatenated), trimmed of outer whitespace.
+    public let text: String
+    /// Attributes by local name.
+    public let attributes: [String: String]
+    /// 1-based line of the start tag.
+    public let line: Int
+    /// Path with positions among equally named siblings, e.g. `/Zorgmelding/Betrokkenen/Persoon[2]`.
+    public let path: String
+    /// Child elements in document order.
+    public let children: [XMLElementNode]
+
+    /// The first child element with this local name.
+    public func child(_ name: String) -> XMLElementNode? {
+        children.first { $0.name == name }
+    }
+
+    /// All child elements with this local name.
+    public func children(_ name: String) -> [XMLElementNode] {
+        children.filter { $0.name == name }
+    }
+
+    /// Follows a path of local names through first children, e.g. `["Incident", "Datum"]`.
+    public func descendant(_ names: [String]) -> XMLElementNode? {
+        var current: XMLElementNode? = self
+        for name in names { current = current?.child(name) }
+        return current
+    }
+
+    /// Every element below (and including) this one, depth first, in document order.
+    public func allElements() -> [XMLElementNode] {
+        var result: [XMLElementNode] = [self]
+        for child in children { result.append(contentsOf: child.allElements()) }
+        return result
+    }
+
+    /// Copies a libxml2 element and its subtree.
+    init(copying node: xmlNodePtr, path parentPath: String, index: Int? = nil) {
+        let localName = String(cString: node.pointee.name)
+        name = localName
+        namespace = node.pointee.ns.flatMap { $0.pointee.href.map { String(cString: $0) } }
+        line = Int(xmlGetLineNo(node))
+        path = parentPath + "/" + localName + (index.map { "[\($0)]" } ?? "")
+
+        var text = ""
+        var attributes: [String: String] = [:]
+        var attribute = node.pointee.properties
+        while let current = attribute {
+            var value = ""
+            var part = current.pointee.children
+            while let text = part {
+                if let content = text.pointee.content { value += String(cString: content) }
+                part = text.pointee.next
+            }
+            attributes[String(cString: current.pointee.name)] = value
+            attribute = current.pointee.next
+        }
+        // Positions are only written where a name repeats among siblings.
+        var counts: [String: Int] = [:]
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE {
+                counts[String(cString: current.pointee.name), default: 0] += 1
+            }
+            child = current.pointee.next
+        }
+        var seen: [String: Int] = [:]
+        var children: [XMLElementNode] = []
+        child = node.pointee.children
+        while let current = child {
+            switch current.pointee.type {
+            case XML_ELEMENT_NODE:
+                let childName = String(cString: current.pointee.name)
+                seen[childName, default: 0] += 1
+                let position = (counts[childName] ?? 0) > 1 ? seen[childName] : nil
+                children.append(XMLElementNode(copying: current, path: path, index: position))
+            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+                if let content = current.pointee.content { text += String(cString: content) }
+            default:
+                break
+            }
+            child = current.pointee.next
+        }
+        self.text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.attributes = attributes
+        self.children = children
+    }
+}

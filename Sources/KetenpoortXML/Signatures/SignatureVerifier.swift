@@ -1,0 +1,105 @@
+import Foundation
+internal import CXMLSec
+internal import CXMLSecShim
+
+/// Verifies enveloped signatures against configured trust anchors, refusing anything outside the profile.
+public final class SignatureVerifier: Sendable {
+    private let trustAnchorsPEM: Data
+
+    /// Creates a verifier that trusts the certificates in a PEM bundle (CA certificates or pinned leaves).
+    public init(trustAnchorsPEM: Data) throws {
+        try XMLLibrary.ensureReady()
+        // Load once now so a bad bundle is reported at start-up, not on the first message.
+        guard let manager = Self.makeManager(trustAnchorsPEM) else { throw SignatureFailure.trustAnchorsUnusable }
+        xmlSecKeysMngrDestroy(manager)
+        self.trustAnchorsPEM = trustAnchorsPEM
+    }
+
+    /// Creates a verifier from a PEM file of trusted certificates.
+    public convenience init(trustAnchorsFile: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: trustAnchorsFile) } catch { throw SigningError.unreadable(path: trustAnchorsFile.path) }
+        try self.init(trustAnchorsPEM: data)
+    }
+
+    /// Verifies the document's one signature at `time` (default now) and names the signer.
+    public func verify(_ document: XMLDocument, at time: Date? = nil) throws(SignatureFailure) -> SignerIdentity {
+        guard let root = document.rootElement() else { throw .missing }
+        try SignatureProfile.check(root: root)
+        guard let rootNode = xmlDocGetRootElement(document.pointer), let signatureNode = Self.lastElementChild(of: rootNode) else {
+            throw .misplaced
+        }
+        // One keys manager per verification: nothing in xmlsec's X.509 store is shared between threads.
+        guard let manager = Self.makeManager(trustAnchorsPEM) else { throw .trustAnchorsUnusable }
+        defer { xmlSecKeysMngrDestroy(manager) }
+        let seconds = time.map { Int(max(1, $0.timeIntervalSince1970)) } ?? 0
+        var result = kp_verify_signature(signatureNode, manager, seconds)
+        defer { kp_free(result.cert_der) }
+        guard result.ok == 1, let der = result.cert_der else {
+            throw Self.failure(reason: result.xmlsec_reason)
+        }
+        guard result.key_usage_ok == 1 else { throw .keyUsage }
+        let certificate = Data(bytes: der, count: Int(result.cert_der_len))
+        result.cert_der = nil
+        kp_free(der)
+        return SignerIdentity(certificateDER: certificate)
+    }
+
+    /// Reads the bytes safely and verifies them.
+    public func verify(_ bytes: Data, reader: SafeXMLReader = SafeXMLReader(), at time: Date? = nil) throws -> SignerIdentity {
+        let document = try reader.read(bytes)
+        return try verify(document, at: time)
+    }
+
+    private static func makeManager(_ pem: Data) -> xmlSecKeysMngrPtr? {
+        pem.withUnsafeBytes { raw in
+            kp_trust_manager_create(raw.bindMemory(to: UInt8.self).baseAddress, Int32(raw.count))
+        }
+    }
+
+    private static func lastElementChild(of node: xmlNodePtr) -> xmlNodePtr? {
+        var last: xmlNodePtr?
+        var child = node.pointee.children
+        while let current = child {
+            if current.pointee.type == XML_ELEMENT_NODE { last = current }
+            child = current.pointee.next
+        }
+        return last
+    }
+
+    private static func failure(reason: Int32) -> SignatureFailure {
+        switch reason {
+        case XMLSEC_ERRORS_R_CERT_HAS_EXPIRED, XMLSEC_ERRORS_R_CERT_NOT_YET_VALID:
+            return .certificateNotValidNow
+        case XMLSEC_ERRORS_R_CERT_VERIFY_FAILED, XMLSEC_ERRORS_R_CERT_ISSUER_FAILED, XMLSEC_ERRORS_R_CERT_NOT_FOUND,
+             XMLSEC_ERRORS_R_KEY_NOT_FOUND:
+            return .untrustedCertificate
+        default:
+            return .invalid
+        }
+    }
+}
+
+/// Who signed a verified document.
+public struct SignerIdentity: Sendable, Hashable {
+    /// The signing certificate (DER).
+    public let certificateDER: Data
+    /// The certificate subject, RFC 2253.
+    public let subject: String
+    /// The organisation's OIN from the subject serialNumber, when it is 20 digits.
+    public let oin: String?
+
+    /// Reads subject and OIN from a DER certificate.
+    public init(certificateDER: Data) {
+        self.certificateDER = certificateDER
+        var subjectBuffer = [CChar](repeating: 0, count: 1024)
+        var serialBuffer = [CChar](repeating: 0, count: 128)
+        _ = certificateDER.withUnsafeBytes { raw in
+            kp_cert_subject(raw.bindMemory(to: UInt8.self).baseAddress, Int32(raw.count),
+                            &subjectBuffer, Int32(subjectBuffer.count), &serialBuffer, Int32(serialBuffer.count))
+        }
+        subject = String(decoding: subjectBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let serial = String(decoding: serialBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        oin = serial.count == 20 && serial.allSatisfy(\.isASCII) && serial.allSatisfy(\.isNumber) ? serial : nil
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+internal import CXMLSec
+internal import CXMLSecShim
+
+/// Signs documents with an enveloped XMLDSig signature (exclusive C14N, SHA-256, RSA or ECDSA P-256).
+public final class XMLSigner: @unchecked Sendable {
+    // The loaded key is only read after init: every signature works on its own duplicate
+    // (xmlSecKeyDuplicate), so concurrent sign calls share no mutable state.
+    private let key: xmlSecKeyPtr
+    /// The signature algorithm, chosen by the key type.
+    public let algorithm: SignatureAlgorithm
+
+    /// Loads a PEM private key (PKCS#8 or traditional) and the PEM certificate that goes into KeyInfo.
+    public init(privateKeyPEM: Data, certificatePEM: Data) throws {
+        try XMLLibrary.ensureReady()
+        let loaded = privateKeyPEM.withUnsafeBytes { keyBytes in
+            certificatePEM.withUnsafeBytes { certBytes in
+                kp_key_load(keyBytes.bindMemory(to: UInt8.self).baseAddress, Int32(keyBytes.count),
+                            certBytes.bindMemory(to: UInt8.self).baseAddress, Int32(certBytes.count))
+            }
+        }
+        guard let loaded else {
+            _ = kp_take_xmlsec_reason()
+            throw SigningError.keyNotLoaded
+        }
+        switch kp_key_kind(loaded) {
+        case 1:
+            guard xmlSecKeyDataGetSize(xmlSecKeyGetValue(loaded)) >= 2048 else {
+                xmlSecKeyDestroy(loaded)
+                throw SigningError.unsupportedKey
+            }
+            algorithm = .rsaSHA256
+        case 2:
+            algorithm = .ecdsaSHA256
+        default:
+            xmlSecKeyDestroy(loaded)
+            throw SigningError.unsupportedKey
+        }
+        key = loaded
+    }
+
+    /// Loads the private key and certificate from PEM files.
+    public convenience init(keyFile: URL, certificateFile: URL) throws {
+        let keyData: Data
+        let certificateData: Data
+        do { keyData = try Data(contentsOf: keyFile) } catch { throw SigningError.unreadable(path: keyFile.path) }
+        do { certificateData = try Data(contentsOf: certificateFile) } catch {
+            throw SigningError.unreadable(path: certificateFile.path)
+        }
+        try self.init(privateKeyPEM: keyData, certificatePEM: certificateData)
+    }
+
+    deinit {
+        xmlSecKeyDestroy(key)
+    }
+
+    /// Appends a `ds:Signature` as the last child of the root element and computes it.
+    public func sign(_ document: XMLDocument) throws {
+        let alg = algorithm == .ecdsaSHA256 ? KP_SIG_ECDSA_SHA256 : KP_SIG_RSA_SHA256
+        guard kp_sign_enveloped(document.pointer, key, alg) == 0 else {
+            _ = kp_take_xmlsec_reason()
+            throw SigningError.signingFailed
+        }
+    }
+
+    /// Reads the bytes safely, signs them and returns the signed document's bytes.
+    public func sign(_ bytes: Data, reader: SafeXMLReader = SafeXMLReader()) throws -> Data {
+        let document = try reader.read(bytes)
+        try sign(document)
+        return try document.serialized()
+    }
+}
+
+/// The signature algorithms Ketenpoort signs with.
+public enum SignatureAlgorithm: String, Sendable {
+    /// RSA PKCS#1 v1.5 with SHA-256 (`http://www.w3.org/2001/04/xmldsig-more#rsa-sha256`).
+    case rsaSHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    /// ECDSA with SHA-256 (`http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256`).
+    case ecdsaSHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+}
+
+/// Signing could not be done.
+public enum SigningError: Error, Sendable, CustomStringConvertible {
+    /// A key or certificate file cannot be read.
+    case unreadable(path: String)
+    /// The PEM key or certificate could not be loaded, or they do not belong together.
+    case keyNotLoaded
+    /// The key is neither RSA nor EC.
+    case unsupportedKey
+    /// xmlsec1 failed to compute the signature.
+    case signingFailed
+
+    /// Explanation for operators.
+    public var description: String {
+        switch self {
+        case .unreadable(let path): return "cannot read \(path)"
+        case .keyNotLoaded: return "the signing key or its certificate could not be loaded (PEM expected)"
+        case .unsupportedKey: return "the signing key must be RSA (2048 bits or more) or ECDSA P-256"
+        case .signingFailed: return "xmlsec1 could not compute the signature"
+        }
+    }
+}

@@ -1,0 +1,59 @@
+internal import CXMLSec
+
+/// Maps libxml2 schema errors to findings; libxml2's own messages quote values, so they are never passed on.
+enum SchemaFindingMapping {
+    /// Code of every schema violation.
+    static let schemaCode = "KP-S001"
+    /// Code used when validation itself failed to run.
+    static let internalCode = "KP-S000"
+
+    /// The finding for one libxml2 validation error.
+    static func finding(_ error: RawSchemaError) -> Finding {
+        let subject = error.elementName.map { "'\($0)'" } ?? "the document"
+        let message = "\(describe(error.code, message: error.message)) (element \(subject), schema rule \(error.code))"
+        return Finding(code: schemaCode, message: message, line: error.line > 0 ? error.line : nil, path: error.path)
+    }
+
+    private static func describe(_ code: Int, message: String) -> String {
+        switch xmlParserErrors(rawValue: UInt32(code)) {
+        case XML_SCHEMAV_CVC_ENUMERATION_VALID:
+            return "value is not one of the allowed values"
+        case XML_SCHEMAV_CVC_PATTERN_VALID:
+            return "value does not have the required format"
+        case XML_SCHEMAV_CVC_LENGTH_VALID, XML_SCHEMAV_CVC_MINLENGTH_VALID, XML_SCHEMAV_CVC_MAXLENGTH_VALID:
+            return "value has a length outside the allowed range"
+        case XML_SCHEMAV_CVC_MININCLUSIVE_VALID, XML_SCHEMAV_CVC_MAXINCLUSIVE_VALID,
+             XML_SCHEMAV_CVC_MINEXCLUSIVE_VALID, XML_SCHEMAV_CVC_MAXEXCLUSIVE_VALID,
+             XML_SCHEMAV_CVC_TOTALDIGITS_VALID, XML_SCHEMAV_CVC_FRACTIONDIGITS_VALID:
+            return "value is outside the allowed range"
+        case XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_1, XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_2,
+             XML_SCHEMAV_CVC_DATATYPE_VALID_1_2_3:
+            return "value is not of the required type"
+        case XML_SCHEMAV_CVC_ELT_1:
+            return "root element is not declared in the schema (wrong name or namespace)"
+        case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_4:
+            return missingOrUnexpected(message)
+        case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3, XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1:
+            return "element must not contain text here"
+        case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1, XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2:
+            return "attribute is not allowed"
+        case XML_SCHEMAV_CVC_COMPLEX_TYPE_4:
+            return "a required attribute is missing"
+        case XML_SCHEMAV_CVC_ELT_5_2_2_2_1, XML_SCHEMAV_CVC_ELT_5_2_2_2_2, XML_SCHEMAV_CVC_AU:
+            return "value differs from the fixed value"
+        default:
+            return "document does not conform to the schema"
+        }
+    }
+
+    /// libxml2 uses one code for "missing child" and "unexpected child"; the wording (not a value) tells which.
+    private static func missingOrUnexpected(_ message: String) -> String {
+        if message.contains("Missing child element") {
+            return "a required child element is missing"
+        }
+        if message.contains("is not expected") {
+            return "element is not expected here (unknown, repeated or out of order)"
+        }
+        return "element content does not match the schema"
+    }
+}

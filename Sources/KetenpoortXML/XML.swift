@@ -1,3 +1,0 @@
-import CXMLSec
-/// Safe XML parsing, validation and signatures.
-public enum KetenpoortXMLModule {}
