@@ -7,6 +7,9 @@ struct Ketenpoort: AsyncParsableCommand {
         commandName: "ketenpoort",
         abstract: "Message gateway between the Dutch police and its chain partners.",
         subcommands: [
+            ValidateCommand.self,
+            SignCommand.self,
+            VerifyCommand.self,
             PKICommand.self,
             AuditCommand.self,
         ]

@@ -31,7 +31,7 @@ enum SchemaFindingMapping {
             return "value is not of the required type"
         case XML_SCHEMAV_CVC_ELT_1:
             return "root element is not declared in the schema (wrong name or namespace)"
-        case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_4:
+        case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_4, XML_SCHEMAV_ELEMENT_CONTENT:
             return missingOrUnexpected(message)
         case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3, XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1:
             return "element must not contain text here"

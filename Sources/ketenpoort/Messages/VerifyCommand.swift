@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import KetenpoortXML
+
+/// `ketenpoort verify`: checks a signed document against trust anchors and names the signer.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a signed XML document and print the signer and its OIN.",
+        discussion: """
+            Exit codes: 0 valid, 1 invalid (the reason is printed), 2 usage error or unreadable file.
+
+            Example:
+              ketenpoort verify --trust dev-pki/ca.pem signed.xml
+            """
+    )
+
+    @Option(help: "PEM file with the trusted CA certificate(s).")
+    var trust: String
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    @Argument(help: "The signed XML document.")
+    var file: String
+
+    func run() async throws {
+        let verifier: SignatureVerifier
+        do {
+            verifier = try SignatureVerifier(trustAnchorsFile: URL(fileURLWithPath: trust))
+        } catch {
+            printError("error: \(trust): \(error)")
+            throw ExitCode(2)
+        }
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            printError("error: cannot read \(file)")
+            throw ExitCode(2)
+        }
+        do {
+            let signer = try verifier.verify(bytes)
+            if json {
+                try printJSON(["file": file, "valid": "true", "signer": signer.subject, "oin": signer.oin ?? ""])
+            } else {
+                print("\(file): signature valid")
+                print("signer: \(signer.subject)")
+                print("oin: \(signer.oin ?? "(none)")")
+            }
+        } catch {
+            if json {
+                try printJSON(["file": file, "valid": "false", "reason": "\(error)"])
+            } else {
+                print("\(file): signature INVALID: \(error)")
+            }
+            throw ExitCode(1)
+        }
+    }
+}
