@@ -95,7 +95,7 @@ public struct CertificateInfo: Sendable {
                 self.isCertificateAuthority = false
             }
             self.keyUsage = try extensions.keyUsage.map(KeyUsageFlags.init) ?? []
-            self.extendedKeyUsage = try extensions.extendedKeyUsage.map { $0.map(String.init(describing:)) } ?? []
+            self.extendedKeyUsage = try extensions.extendedKeyUsage.map { $0.map(CertificateInfo.describe) } ?? []
             self.subjectAlternativeNames = try extensions.subjectAlternativeNames.map { names in
                 names.map(CertificateInfo.describe)
             } ?? []
@@ -141,6 +141,12 @@ public struct CertificateInfo: Sendable {
     public static func load(file path: String) throws -> CertificateInfo {
         guard let first = try loadBundle(file: path).first else { throw PKIError.noCertificate(path: path) }
         return first
+    }
+
+    /// An extendedKeyUsage purpose as text, naming documentSigning (RFC 9336) which swift-certificates does not.
+    private static func describe(_ usage: ExtendedKeyUsage.Usage) -> String {
+        let text = String(describing: usage)
+        return text == "1.3.6.1.5.5.7.3.36" ? "documentSigning" : text
     }
 
     /// A subjectAltName entry as text: DNS:name, IP:address, or the library's description.

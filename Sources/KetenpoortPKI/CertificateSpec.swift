@@ -65,16 +65,18 @@ public struct CertificateSpec: Sendable {
         )
     }
 
-    /// A signing certificate for XML signatures: digitalSignature (+ nonRepudiation), critical, no TLS EKU.
+    /// A signing certificate for XML signatures: digitalSignature (+ nonRepudiation), critical; EKU documentSigning only.
     public static func signing(
         subject: SubjectName,
         keyType: KeyType = .rsa2048,
         validity: ValidityPeriod = .days(825),
-        nonRepudiation: Bool = true
+        nonRepudiation: Bool = true,
+        extendedKeyUsage: [ExtendedUsage] = [.documentSigning]
     ) -> CertificateSpec {
         CertificateSpec(
             subject: subject, keyType: keyType, notBefore: validity.notBefore, notAfter: validity.notAfter,
-            keyUsage: nonRepudiation ? [.digitalSignature, .nonRepudiation] : [.digitalSignature]
+            keyUsage: nonRepudiation ? [.digitalSignature, .nonRepudiation] : [.digitalSignature],
+            extendedKeyUsage: extendedKeyUsage
         )
     }
 

@@ -67,6 +67,8 @@ public enum ExtendedUsage: String, Sendable, Hashable, CaseIterable, Codable {
     case clientAuth
     /// E-mail protection (1.3.6.1.5.5.7.3.4), used by some document-signing profiles.
     case emailProtection
+    /// Document signing (1.3.6.1.5.5.7.3.36, RFC 9336): keeps a signing key out of TLS.
+    case documentSigning
 
     /// The swift-certificates usage value.
     var x509: ExtendedKeyUsage.Usage {
@@ -74,6 +76,7 @@ public enum ExtendedUsage: String, Sendable, Hashable, CaseIterable, Codable {
         case .serverAuth: return .serverAuth
         case .clientAuth: return .clientAuth
         case .emailProtection: return .emailProtection
+        case .documentSigning: return ExtendedKeyUsage.Usage(oid: [1, 3, 6, 1, 5, 5, 7, 3, 36])
         }
     }
 }

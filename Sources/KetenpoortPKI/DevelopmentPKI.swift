@@ -79,7 +79,8 @@ public struct DevelopmentPKI: Sendable {
 
         let manifest = DevelopmentPKIManifest(
             warning: "DEVELOPMENT ONLY: invented OINs and keys for local testing; never use in production.",
-            created: options.now, caCertificate: caCertificateFile, caKey: caKeyFile, parties: entries
+            created: Date(timeIntervalSince1970: options.now.timeIntervalSince1970.rounded(.down)),
+            caCertificate: caCertificateFile, caKey: caKeyFile, parties: entries
         )
         let json = String(decoding: try manifest.jsonData(), as: UTF8.self) + "\n"
         try SecureFile.write(json, to: join(manifestFile), mode: 0o644)

@@ -11,7 +11,7 @@ public struct SubjectName: Sendable, Equatable, Codable {
     public var organizationalUnit: String?
     /// The common name (`CN`).
     public var commonName: String
-    /// The OIN put in the `serialNumber` attribute (OID 2.5.4.5), if any.
+    /// The OIN put in the `serialNumber` attribute (OID 2.5.4.5), if any; not validated, so tests can build bad ones.
     public var oin: String?
 
     /// Creates a subject name from its parts.
@@ -38,9 +38,6 @@ public struct SubjectName: Sendable, Equatable, Codable {
             attributes.append(.init(type: .RDNAttributeType.organizationalUnitName, utf8String: organizationalUnit))
         }
         if let oin {
-            guard OIN.isValid(oin) else {
-                throw PKIError.invalidSpecification("OIN '\(oin)' is not 20 digits")
-            }
             attributes.append(try .init(type: OIN.subjectAttributeType, printableString: oin))
         }
         attributes.append(.init(type: .RDNAttributeType.commonName, utf8String: commonName))
