@@ -80,3 +80,22 @@ final class DevelopmentPKICreationTests: XCTestCase {
         XCTAssertThrowsError(try pki.authority.issue(spec))
     }
 }
+
+/// A CA with an ECDSA key round-trips through PEM files.
+final class ECDSACertificateAuthorityTests: XCTestCase {
+    func testP256CALoadsAndIssues() throws {
+        try OpenSSLTool.requireInstalled()
+        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-ecca")
+        let join = { (name: String) in (directory as NSString).appendingPathComponent(name) }
+        let created = try CertificateAuthority.create(
+            subject: SubjectName(organization: "Test", commonName: "DEVELOPMENT ONLY – EC CA"), keyType: .p256)
+        try created.issued.write(certificateTo: join("ca.pem"), keyTo: join("ca-key.pem"))
+        let loaded = try CertificateAuthority.load(certificateFile: join("ca.pem"), keyFile: join("ca-key.pem"))
+        let leaf = try loaded.issue(.tls(subject: DevelopmentParty.gateway.subject(purpose: "TLS")))
+        try leaf.write(certificateTo: join("leaf.pem"), keyTo: join("leaf-key.pem"))
+        let result = try OpenSSLTool.run(["verify", "-CAfile", join("ca.pem"), "-purpose", "sslserver", join("leaf.pem")])
+        XCTAssertTrue(result.succeeded, result.output)
+        let text = try OpenSSLTool.run(["x509", "-in", join("leaf.pem"), "-noout", "-text"])
+        XCTAssertTrue(text.output.contains("ecdsa-with-SHA256"), text.output)
+    }
+}

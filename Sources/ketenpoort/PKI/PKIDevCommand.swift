@@ -24,6 +24,7 @@ struct PKIDevCommand: ParsableCommand {
     @Option(help: "Key type of the signing certificates: rsa (RSA-2048) or ecdsa (P-256).")
     var signingKey: SigningKey = .rsa
 
+    /// Creates the development PKI and prints what it wrote.
     func run() throws {
         var options = DevelopmentPKI.Options()
         options.overwrite = force

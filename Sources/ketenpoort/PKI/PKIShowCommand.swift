@@ -12,10 +12,12 @@ struct PKIShowCommand: ParsableCommand {
     @Argument(help: "Certificate files (PEM, possibly with several certificates, or DER).")
     var files: [String]
 
+    /// Rejects a call without files.
     func validate() throws {
         guard !files.isEmpty else { throw ValidationError("give at least one certificate file") }
     }
 
+    /// Prints every certificate of every file; exits with failure if any file could not be read.
     func run() throws {
         var failed = false
         let now = Date()
