@@ -1,2 +1,0 @@
-/// Certificates: development PKI and reading subjects, OINs and expiry.
-public enum KetenpoortPKIModule {}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import KetenpoortPKI
+
+/// `ketenpoort pki show FILE...`: prints subject, OIN, issuer, validity and days left of each certificate.
+struct PKIShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show subject, OIN, issuer, validity and days left of certificates (PEM bundles or DER)."
+    )
+
+    @Argument(help: "Certificate files (PEM, possibly with several certificates, or DER).")
+    var files: [String]
+
+    /// Rejects a call without files.
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one certificate file") }
+    }
+
+    /// Prints every certificate of every file; exits with failure if any file could not be read.
+    func run() throws {
+        var failed = false
+        let now = Date()
+        for (index, file) in files.enumerated() {
+            if index > 0 { print("") }
+            do {
+                let infos = try CertificateInfo.loadBundle(file: file)
+                for (number, info) in infos.enumerated() {
+                    if number > 0 { print("") }
+                    let label = infos.count > 1 ? "\(file) [\(number + 1)/\(infos.count)]" : file
+                    print(CertificateInfoReport.text(for: info, label: label, at: now))
+                }
+            } catch {
+                failed = true
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
