@@ -10,6 +10,8 @@ let strict: [SwiftSetting] = [
 /// xmlsec1 flags carry -D options that SwiftPM refuses, so the include path is named here and the
 /// defines are in Sources/CXMLSec/shim.h.
 let xmlsecIncludes = ["-I/usr/include/xmlsec1"]
+/// Every Swift target that imports KetenpoortXML (directly or not) must find the same headers.
+let withXMLSec: [SwiftSetting] = strict + [.unsafeFlags(xmlsecIncludes.flatMap { ["-Xcc", $0] })]
 
 let package = Package(
     name: "Ketenpoort",
@@ -44,7 +46,7 @@ let package = Package(
         .target(
             name: "KetenpoortXML",
             dependencies: ["CXMLSec", "CXMLSecShim"],
-            swiftSettings: strict + [.unsafeFlags(xmlsecIncludes.flatMap { ["-Xcc", $0] })]
+            swiftSettings: withXMLSec
         ),
         // Certificates: development PKI, reading subjects and OINs, expiry.
         .target(
@@ -62,7 +64,7 @@ let package = Package(
             name: "KetenpoortCore",
             dependencies: ["KetenpoortXML"],
             resources: [],
-            swiftSettings: strict
+            swiftSettings: withXMLSec
         ),
         // The durable store: messages, deliveries, audit chain.
         .target(
@@ -82,17 +84,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strict
+            swiftSettings: withXMLSec
         ),
         .testTarget(
             name: "KetenpoortXMLTests",
             dependencies: ["KetenpoortXML", "KetenpoortPKI"],
-            swiftSettings: strict
+            swiftSettings: withXMLSec
         ),
         .testTarget(
             name: "KetenpoortCoreTests",
             dependencies: ["KetenpoortCore", "KetenpoortXML"],
-            swiftSettings: strict
+            swiftSettings: withXMLSec
         ),
         .testTarget(
             name: "KetenpoortStoreTests",
@@ -121,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "KetenpoortCLITests",
             dependencies: ["KetenpoortPKI"],
-            swiftSettings: strict
+            swiftSettings: withXMLSec
         ),
     ],
     swiftLanguageModes: [.v6]

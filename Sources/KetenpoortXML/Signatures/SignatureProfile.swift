@@ -14,12 +14,16 @@ enum SignatureProfile {
         let inside = Set(signature.allElements().map(\.path))
         guard dsigElements.allSatisfy({ inside.contains($0.path) }) else { throw .multiple }
 
+        // What is signed, and how, is checked first: it is the most telling reason to refuse.
+        guard let signedInfo = signature.children.first, signedInfo.name == "SignedInfo" else {
+            throw .profile("ds:Signature must start with SignedInfo")
+        }
+        try checkSignedInfo(signedInfo)
         let parts = signature.children.map(\.name)
         guard parts == ["SignedInfo", "SignatureValue", "KeyInfo"],
               signature.children.allSatisfy({ $0.namespace == DSig.namespace }) else {
             throw .profile("ds:Signature must hold exactly SignedInfo, SignatureValue and KeyInfo")
         }
-        try checkSignedInfo(signature.children[0])
         try checkKeyInfo(signature.children[2])
     }
 

@@ -80,7 +80,7 @@ public enum SignatureAlgorithm: String, Sendable {
 }
 
 /// Signing could not be done.
-public enum SigningError: Error, Sendable, CustomStringConvertible {
+public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A key or certificate file cannot be read.
     case unreadable(path: String)
     /// The PEM key or certificate could not be loaded, or they do not belong together.

@@ -1,3 +1,4 @@
+import Foundation
 internal import CXMLSec
 
 /// Maps libxml2 schema errors to findings; libxml2's own messages quote values, so they are never passed on.
@@ -48,12 +49,27 @@ enum SchemaFindingMapping {
 
     /// libxml2 uses one code for "missing child" and "unexpected child"; the wording (not a value) tells which.
     private static func missingOrUnexpected(_ message: String) -> String {
+        let expected = expectedNames(message).map { "; expected: " + $0.joined(separator: " or ") } ?? ""
         if message.contains("Missing child element") {
-            return "a required child element is missing"
+            return "a required child element is missing" + expected
         }
         if message.contains("is not expected") {
-            return "element is not expected here (unknown, repeated or out of order)"
+            return "element is not expected here (unknown, repeated or out of order)" + expected
         }
-        return "element content does not match the schema"
+        return "element content does not match the schema" + expected
+    }
+
+    /// The element names libxml2 lists after "Expected is (…)": names from the schema, never document values.
+    static func expectedNames(_ message: String) -> [String]? {
+        guard let start = message.range(of: "Expected is"), let open = message[start.upperBound...].firstIndex(of: "("),
+              let close = message[open...].firstIndex(of: ")") else { return nil }
+        let names = message[message.index(after: open)..<close].split(separator: ",").map { token -> String in
+            let trimmed = token.trimmingCharacters(in: .whitespaces)
+            return trimmed.split(separator: "}").last.map(String.init) ?? trimmed
+        }
+        let isName = { (name: String) in
+            !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "#") }
+        }
+        return names.allSatisfy(isName) && !names.isEmpty ? names : nil
     }
 }
