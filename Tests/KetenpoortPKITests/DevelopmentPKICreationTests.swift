@@ -30,7 +30,7 @@ final class DevelopmentPKICreationTests: XCTestCase {
 
     func testOverwriteWithECDSASigningKeys() throws {
         try OpenSSLTool.requireInstalled()
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-devpki-ec")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-devpki-ec")
         var options = DevelopmentPKI.Options()
         options.parties = [DevelopmentParty.gateway]
         options.caKeyType = .rsa2048
@@ -85,7 +85,7 @@ final class DevelopmentPKICreationTests: XCTestCase {
 final class ECDSACertificateAuthorityTests: XCTestCase {
     func testP256CALoadsAndIssues() throws {
         try OpenSSLTool.requireInstalled()
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-ecca")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-ecca")
         let join = { (name: String) in (directory as NSString).appendingPathComponent(name) }
         let created = try CertificateAuthority.create(
             subject: SubjectName(organization: "Test", commonName: "DEVELOPMENT ONLY – EC CA"), keyType: .p256)
