@@ -24,7 +24,7 @@ public struct CertificateAuthority: Sendable {
         validity: ValidityPeriod = .days(5 * 365 + 1)
     ) throws -> CertificateAuthority {
         let spec = CertificateSpec.certificateAuthority(subject: subject, keyType: keyType, validity: validity)
-        let key = try GeneratedKey(keyType)
+        let key = try KeyPair(keyType)
         let name = try subject.distinguishedName()
         let certificate = try CertificateBuilder.build(
             spec: spec, subjectName: name, publicKey: key.privateKey.publicKey,
@@ -37,7 +37,7 @@ public struct CertificateAuthority: Sendable {
     public static func load(certificateFile: String, keyFile: String) throws -> CertificateAuthority {
         let certificate = try CertificateInfo.load(file: certificateFile).certificate
         let keyText = String(decoding: try SecureFile.read(keyFile), as: UTF8.self)
-        let key = try GeneratedKey(pkcs8PEM: keyText, source: keyFile)
+        let key = try KeyPair(pkcs8PEM: keyText, source: keyFile)
         guard key.privateKey.publicKey == certificate.publicKey else {
             throw PKIError.invalidPrivateKey(source: keyFile, reason: "does not match the certificate in \(certificateFile)")
         }
@@ -46,7 +46,7 @@ public struct CertificateAuthority: Sendable {
 
     /// Issues a certificate for a newly generated key according to `spec`, signed by this CA.
     public func issue(_ spec: CertificateSpec) throws -> IssuedCertificate {
-        let key = try GeneratedKey(spec.keyType)
+        let key = try KeyPair(spec.keyType)
         let issuerKeyIdentifier = (try? issued.certificate.extensions.subjectKeyIdentifier)?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: issued.certificate.publicKey).keyIdentifier
         let certificate = try CertificateBuilder.build(

@@ -104,9 +104,13 @@ public struct CertificateInfo: Sendable {
         }
     }
 
-    /// Whole days from `date` until notAfter, rounded down; negative once the certificate has expired.
+    /// Whole days from `date` until notAfter (rounded down); once expired, minus the whole days since (at least -1).
     public func daysUntilExpiry(at date: Date = Date()) -> Int {
-        Int((notAfter.timeIntervalSince(date) / 86_400).rounded(.down))
+        let days = notAfter.timeIntervalSince(date) / 86_400
+        if days >= 0 {
+            return Int(days.rounded(.down))
+        }
+        return min(-1, Int(days.rounded(.towardZero)))
     }
 
     /// Where `date` falls relative to the validity period.

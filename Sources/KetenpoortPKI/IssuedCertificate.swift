@@ -6,10 +6,10 @@ public struct IssuedCertificate: Sendable {
     /// The certificate.
     public let certificate: Certificate
     /// The subject's private key.
-    public let key: GeneratedKey
+    public let key: KeyPair
 
     /// Pairs a certificate with its private key.
-    public init(certificate: Certificate, key: GeneratedKey) {
+    public init(certificate: Certificate, key: KeyPair) {
         self.certificate = certificate
         self.key = key
     }

@@ -11,7 +11,7 @@ final class AttackScenarioTests: XCTestCase {
     }
 
     private func write(_ issued: IssuedCertificate, name: String) throws -> (certificate: String, key: String) {
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-attack")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-attack")
         let certificate = (directory as NSString).appendingPathComponent("\(name).pem")
         let key = (directory as NSString).appendingPathComponent("\(name)-key.pem")
         try issued.write(certificateTo: certificate, keyTo: key)
@@ -61,6 +61,9 @@ final class AttackScenarioTests: XCTestCase {
         let files = try write(issued, name: "expired")
         let info = try CertificateInfo(file: files.certificate)
         XCTAssertEqual(info.daysUntilExpiry(at: now), -3)
+        XCTAssertEqual(info.daysUntilExpiry(at: now.addingTimeInterval(-2 * 86_400 - 60)), -1)
+        XCTAssertEqual(info.daysUntilExpiry(at: now.addingTimeInterval(-3 * 86_400 - 60)), 0)
+        XCTAssertEqual(info.daysUntilExpiry(at: now.addingTimeInterval(3600)), -3)
         XCTAssertEqual(info.validity(at: now), .expired)
         let result = try verify(files.certificate)
         XCTAssertFalse(result.succeeded, result.output)

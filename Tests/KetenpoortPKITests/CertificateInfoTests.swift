@@ -60,7 +60,7 @@ final class CertificateInfoTests: XCTestCase {
             .signing(subject: SubjectName(
                 organization: "Openbaar Ministerie", organizationalUnit: "Test, with comma",
                 commonName: "DEVELOPMENT ONLY - OM", oin: "00000099000000000102")))
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-subject")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-subject")
         let file = (directory as NSString).appendingPathComponent("om.pem")
         try issued.write(certificateTo: file, keyTo: file + ".key")
         let result = try OpenSSLTool.run(["x509", "-in", file, "-noout", "-subject", "-nameopt", "RFC2253"])
@@ -82,7 +82,7 @@ final class CertificateInfoTests: XCTestCase {
 
     func testLoadsPEMBundle() throws {
         let pki = try TestPKI.get()
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-bundle")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-bundle")
         let bundle = (directory as NSString).appendingPathComponent("bundle.pem")
         let text = try ["shn-tls.pem", "ca.pem", "om-sign.pem"].map {
             try String(contentsOfFile: pki.path($0), encoding: .utf8)
@@ -95,7 +95,7 @@ final class CertificateInfoTests: XCTestCase {
     }
 
     func testErrorsNameTheFile() throws {
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-errors")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-errors")
         let missing = (directory as NSString).appendingPathComponent("missing.pem")
         XCTAssertThrowsError(try CertificateInfo.loadBundle(file: missing)) { error in
             XCTAssertTrue(String(describing: error).hasPrefix(missing), "\(error)")

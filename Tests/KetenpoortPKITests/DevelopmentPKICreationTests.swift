@@ -30,7 +30,7 @@ final class DevelopmentPKICreationTests: XCTestCase {
 
     func testOverwriteWithECDSASigningKeys() throws {
         try OpenSSLTool.requireInstalled()
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-devpki-ec")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-devpki-ec")
         var options = DevelopmentPKI.Options()
         options.parties = [DevelopmentParty.gateway]
         options.caKeyType = .rsa2048
@@ -85,7 +85,7 @@ final class DevelopmentPKICreationTests: XCTestCase {
 final class ECDSACertificateAuthorityTests: XCTestCase {
     func testP256CALoadsAndIssues() throws {
         try OpenSSLTool.requireInstalled()
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-ecca")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-ecca")
         let join = { (name: String) in (directory as NSString).appendingPathComponent(name) }
         let created = try CertificateAuthority.create(
             subject: SubjectName(organization: "Test", commonName: "DEVELOPMENT ONLY – EC CA"), keyType: .p256)
@@ -97,5 +97,24 @@ final class ECDSACertificateAuthorityTests: XCTestCase {
         XCTAssertTrue(result.succeeded, result.output)
         let text = try OpenSSLTool.run(["x509", "-in", join("leaf.pem"), "-noout", "-text"])
         XCTAssertTrue(text.output.contains("ecdsa-with-SHA256"), text.output)
+    }
+}
+
+/// Loading keys: only PKCS#8 PEM is accepted.
+final class KeyPairLoadingTests: XCTestCase {
+    func testRefusesPKCS1KeyWithHint() throws {
+        try OpenSSLTool.requireInstalled()
+        let pki = try TestPKI.get()
+        let directory = try temporaryDirectory(prefix: "ketenpoort-pkcs1")
+        let pkcs1 = (directory as NSString).appendingPathComponent("rsa.pem")
+        let result = try OpenSSLTool.run(["pkey", "-in", pki.path("shn-tls-key.pem"), "-traditional", "-out", pkcs1])
+        XCTAssertTrue(result.succeeded, result.output)
+        let text = try String(contentsOfFile: pkcs1, encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("-----BEGIN RSA PRIVATE KEY-----"))
+        XCTAssertThrowsError(try KeyPair(pkcs8PEM: text, source: pkcs1)) { error in
+            XCTAssertTrue(String(describing: error).hasPrefix("\(pkcs1): not a valid private key"), "\(error)")
+        }
+        let original = try String(contentsOfFile: pki.path("shn-tls-key.pem"), encoding: .utf8)
+        XCTAssertEqual(try KeyPair(pkcs8PEM: original, source: "shn-tls-key.pem").keyType, .rsa2048)
     }
 }

@@ -36,7 +36,7 @@ final class XMLSecInteropTests: XCTestCase {
     private func signAndVerify(keyType: KeyType, method: String) throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: Self.xmlsec), "xmlsec1 not installed")
         let pki = try TestPKI.get()
-        let directory = try TestPKI.makeTemporaryDirectory(prefix: "ketenpoort-xmlsec")
+        let directory = try temporaryDirectory(prefix: "ketenpoort-xmlsec")
         let join = { (name: String) in (directory as NSString).appendingPathComponent(name) }
         let issued = try pki.authority.issue(
             .signing(subject: DevelopmentParty.gateway.subject(purpose: "signing"), keyType: keyType))

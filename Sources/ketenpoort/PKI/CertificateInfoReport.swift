@@ -21,19 +21,19 @@ enum CertificateInfoReport {
         usage += info.extendedKeyUsage
         var lines = [
             label,
-            "  subject:  \(info.subject)",
-            "  OIN:      \(info.oin ?? "(none)")",
-            "  issuer:   \(info.issuer)",
-            "  validity: \(formatter.string(from: info.notBefore)) … \(formatter.string(from: info.notAfter))",
-            "  status:   \(status)",
+            "  subject:   \(info.subject)",
+            "  OIN:       \(info.oin ?? "(none)")",
+            "  issuer:    \(info.issuer)",
+            "  validity:  \(formatter.string(from: info.notBefore)) … \(formatter.string(from: info.notAfter))",
+            "  status:    \(status)",
             "  days left: \(days)",
-            "  key:      \(info.keyType)\(info.isCertificateAuthority ? ", CA" : "")",
-            "  usage:    \(usage.isEmpty ? "(none)" : usage.joined(separator: ", "))",
+            "  key:       \(info.keyType)\(info.isCertificateAuthority ? ", CA" : "")",
+            "  usage:     \(usage.isEmpty ? "(none)" : usage.joined(separator: ", "))",
         ]
         if !info.subjectAlternativeNames.isEmpty {
-            lines.append("  SAN:      \(info.subjectAlternativeNames.joined(separator: ", "))")
+            lines.append("  SAN:       \(info.subjectAlternativeNames.joined(separator: ", "))")
         }
-        lines.append("  SHA-256:  \(info.sha256Fingerprint)")
+        lines.append("  SHA-256:   \(info.sha256Fingerprint)")
         return lines.joined(separator: "\n")
     }
 }

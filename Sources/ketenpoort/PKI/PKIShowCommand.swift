@@ -21,12 +21,13 @@ struct PKIShowCommand: ParsableCommand {
     func run() throws {
         var failed = false
         let now = Date()
-        for (index, file) in files.enumerated() {
-            if index > 0 { print("") }
+        var printed = false
+        for file in files {
             do {
                 let infos = try CertificateInfo.loadBundle(file: file)
                 for (number, info) in infos.enumerated() {
-                    if number > 0 { print("") }
+                    if printed { print("") }
+                    printed = true
                     let label = infos.count > 1 ? "\(file) [\(number + 1)/\(infos.count)]" : file
                     print(CertificateInfoReport.text(for: info, label: label, at: now))
                 }

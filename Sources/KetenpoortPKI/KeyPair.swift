@@ -2,8 +2,8 @@ import Crypto
 import _CryptoExtras
 import X509
 
-/// A freshly generated private key together with its PKCS#8 PEM encoding.
-public struct GeneratedKey: Sendable {
+/// A private key (freshly generated or loaded) together with its PKCS#8 PEM encoding.
+public struct KeyPair: Sendable {
     /// The kind of key.
     public let keyType: KeyType
     /// The key in the form swift-certificates signs with.
@@ -32,8 +32,13 @@ public struct GeneratedKey: Sendable {
         }
     }
 
-    /// Wraps an existing key that was loaded from PKCS#8 PEM text.
+    /// Wraps an existing key loaded from PKCS#8 PEM text; other PEM key formats are refused with a hint.
     public init(pkcs8PEM: String, source: String) throws {
+        guard pkcs8PEM.contains("-----BEGIN PRIVATE KEY-----") else {
+            throw PKIError.invalidPrivateKey(
+                source: source,
+                reason: "expected PKCS#8 PEM ('BEGIN PRIVATE KEY'); convert with 'openssl pkey -in KEY -out KEY.pk8'")
+        }
         let key: Certificate.PrivateKey
         do {
             key = try Certificate.PrivateKey(pemEncoded: pkcs8PEM)
