@@ -26,6 +26,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // libxml2 + xmlsec1 (OpenSSL engine), found through pkg-config.
@@ -76,11 +84,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Configuration, intake server, dispatcher, courier, reference partner endpoint, metrics, lifecycle.
+        .target(
+            name: "KetenpoortServer",
+            dependencies: [
+                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: withXMLSec
+        ),
         // The executable: argument parsing and printing only.
         .executableTarget(
             name: "ketenpoort",
             dependencies: [
-                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore",
+                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -119,6 +145,15 @@ let package = Package(
             dependencies: ["KetenpoortStore"],
             path: "Benchmarks/StoreBench",
             swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KetenpoortServerTests",
+            dependencies: [
+                "KetenpoortServer", "KetenpoortCore", "KetenpoortXML", "KetenpoortPKI", "KetenpoortStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: withXMLSec
         ),
         .testTarget(
             name: "KetenpoortCLITests",

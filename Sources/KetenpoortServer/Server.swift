@@ -1,0 +1,2 @@
+/// Configuration, intake server, dispatcher, courier, reference partner endpoint, metrics, lifecycle.
+public enum KetenpoortServerModule {}
