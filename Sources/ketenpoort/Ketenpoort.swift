@@ -11,6 +11,7 @@ struct Ketenpoort: AsyncParsableCommand {
             SignCommand.self,
             VerifyCommand.self,
             PKICommand.self,
+            BenchCommand.self,
             AuditCommand.self,
         ]
     )

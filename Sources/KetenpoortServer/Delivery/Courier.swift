@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// POSTs signed messages to partners over mutual TLS and checks the signed receipt that comes back.
+public final class Courier: Sendable {
+    private let client: HTTPClient
+    private let receipts: ReceiptVerifier
+    private let requestTimeout: TimeAmount
+    private let maxReceiptBytes = 256 * 1024
+
+    /// Creates a courier with its own connection pool.
+    public init(tls: TLSFiles, receipts: ReceiptVerifier, connectTimeout: TimeInterval, requestTimeout: TimeInterval,
+                maxConnectionsPerHost: Int) throws {
+        var configuration = HTTPClient.Configuration(tlsConfiguration: try TLSPolicy.client(tls))
+        configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)),
+                                      read: .milliseconds(Int64(requestTimeout * 1000)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.receipts = receipts
+        self.requestTimeout = .milliseconds(Int64(requestTimeout * 1000))
+    }
+
+    /// Closes the connection pool.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// One delivery attempt; never throws, every failure is classified.
+    public func deliver(_ payload: Data, messageId: String, to partner: PartnerRoute) async -> CourierOutcome {
+        var request = HTTPClientRequest(url: partner.endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/xml")
+        request.headers.add(name: "X-Ketenpoort-Bericht-Id", value: messageId)
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: requestTimeout)
+            body = try await response.body.collect(upTo: maxReceiptBytes)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return .retry(errorClass: "timeout", text: "no answer in time")
+        } catch is NIOSSLError {
+            return .retry(errorClass: "tls", text: "TLS handshake with the partner failed")
+        } catch {
+            return .retry(errorClass: "connection", text: "cannot reach the partner (\(type(of: error)))")
+        }
+        let code = Int(response.status.code)
+        switch code {
+        case 200...299:
+            return verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner)
+        case 408, 429, 500...599:
+            return .retry(errorClass: "http-retryable", text: "HTTP \(code)")
+        default:
+            // A partner may explain a 4xx with a signed refusal; without one the refusal is permanent anyway.
+            if case .refused(let reason, let receipt) = verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner) {
+                return .refused(reason: reason, receipt: receipt)
+            }
+            return .permanent(errorClass: "http-permanent", text: "HTTP \(code)")
+        }
+    }
+
+    private func verify(_ receipt: Data, messageId: String, payload: Data, partner: PartnerRoute) -> CourierOutcome {
+        do {
+            let verified = try receipts.verify(receipt: receipt, forMessageId: messageId, sentBytes: payload,
+                                               expectedSigners: partner.receiptSigners)
+            switch verified.status {
+            case .received:
+                return .delivered(receipt: receipt)
+            case .refused(let reason):
+                return .refused(reason: "\(reason)", receipt: receipt)
+            }
+        } catch {
+            return .retry(errorClass: "receipt-invalid", text: "receipt not accepted: \(error)")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import KetenpoortPKI
+import KetenpoortStore
+import Logging
+
+/// The admin listener: `/healthz` and Prometheus `/metrics` (plain HTTP, loopback by default).
+enum AdminServer {
+    /// Builds the admin application.
+    static func make(host: String, port: Int, store: any MessageStore, metrics: GatewayMetrics, certificates: [(String, String)],
+                     logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/healthz") { _, _ -> Response in
+            do {
+                _ = try await store.countsByPartnerAndState()
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+            } catch {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: "store unavailable\n")))
+            }
+        }
+        router.get("/metrics") { _, _ -> Response in
+            await refreshGauges(store: store, metrics: metrics, certificates: certificates)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port)),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+
+    /// Queue depth per partner and state, and days left per certificate, read when scraped.
+    static func refreshGauges(store: any MessageStore, metrics: GatewayMetrics, certificates: [(String, String)]) async {
+        if let counts = try? await store.countsByPartnerAndState() {
+            var seen: Set<String> = []
+            for count in counts {
+                metrics.queueDepth(partner: count.partner, state: count.state.rawValue, count: count.count)
+                seen.insert(count.partner + "|" + count.state.rawValue)
+            }
+            for partner in Set(counts.map(\.partner)) {
+                for state in DeliveryState.allCases where !seen.contains(partner + "|" + state.rawValue) {
+                    metrics.queueDepth(partner: partner, state: state.rawValue, count: 0)
+                }
+            }
+        }
+        for (name, file) in certificates {
+            if let info = try? CertificateInfo.load(file: file) {
+                metrics.certificateDaysLeft(certificate: name, days: info.daysUntilExpiry())
+            }
+        }
+    }
+}

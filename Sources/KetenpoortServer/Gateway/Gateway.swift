@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import KetenpoortCore
+import KetenpoortPKI
+import KetenpoortStore
+import KetenpoortXML
+import Logging
+import ServiceLifecycle
+
+/// The gateway daemon assembled from its configuration: intake, admin, dispatcher, checkpoints, retention.
+public final class Gateway: Sendable {
+    /// The configuration it runs with.
+    public let configuration: GatewayConfiguration
+    /// Its metrics.
+    public let metrics: GatewayMetrics
+    /// Its store.
+    public let store: SQLiteStore
+    private let intake: IntakeHandler
+    private let dispatcher: Dispatcher
+    private let courier: Courier
+    private let checkpointer: AuditCheckpointer
+    private let logger: Logger
+    /// Where the intake listener is bound, once running.
+    public let intakePort = BoundPort()
+    /// Where the admin listener is bound, once running.
+    public let adminPort = BoundPort()
+
+    /// Opens the store, loads keys and tables, and builds every part; throws with a clear reason.
+    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        let check = ConfigurationCheck(configuration)
+        guard check.problems.isEmpty else { throw ConfigurationError(check.problems) }
+        self.configuration = configuration
+        self.logger = logger
+        metrics = GatewayMetrics()
+        let schemaDirectory = configuration.schemaDirectory.map { URL(fileURLWithPath: $0) } ?? ResourceLocation.schemaDirectory()
+        let registry = try MessageKindRegistry(schemaDirectory: schemaDirectory)
+        let table = try MunicipalityRegions(contentsOf: URL(fileURLWithPath: configuration.routing.municipalities))
+        let maxBytes = configuration.intake.maxMessageBytes ?? ReadLimits.standard.maxBytes
+        let validator = MessageValidator(registry: registry, routingTable: table, limits: ReadLimits(maxBytes: maxBytes))
+        let signer = try XMLSigner(keyFile: URL(fileURLWithPath: configuration.signing.privateKey),
+                                   certificateFile: URL(fileURLWithPath: configuration.signing.certificate))
+        let senders = SenderPolicy(Dictionary(configuration.senders.map { ($0.oin, Set($0.kinds)) }, uniquingKeysWith: { $0.union($1) }))
+        let pipeline = AdmissionPipeline(validator: validator, senders: senders, signer: signer,
+                                         deliverablePartners: Set(configuration.partners.map(\.id)))
+        try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        store = try SQLiteStore.open(stateDirectory: configuration.stateDirectory)
+        let routes = try configuration.partners.map { partner in
+            PartnerRoute(id: partner.id, endpoint: partner.endpoint,
+                         receiptSigners: try partner.signingCertificates.flatMap { try CertificateInfo.loadBundle(file: $0).map { Data($0.derBytes) } },
+                         concurrency: partner.concurrency ?? 4)
+        }
+        let receiptAnchors = try configuration.courier.receiptTrustedCAs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+            .reduce(Data(), +)
+        let receipts = try ReceiptVerifier(trustAnchorsPEM: receiptAnchors, validator: validator)
+        courier = try Courier(tls: configuration.courier.tls, receipts: receipts,
+                              connectTimeout: TimeInterval(configuration.courier.connectTimeoutSeconds ?? 5),
+                              requestTimeout: TimeInterval(configuration.courier.requestTimeoutSeconds ?? 30),
+                              maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4)
+        let owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+        dispatcher = Dispatcher(store: store, courier: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
+                                owner: owner, logger: logger, metrics: metrics)
+        let dispatcher = dispatcher
+        intake = IntakeHandler(pipeline: pipeline, store: store, retentionDays: configuration.retentionDays ?? [:], maxBytes: maxBytes,
+                               logger: logger, metrics: metrics, onAccepted: { dispatcher.wake() })
+        checkpointer = AuditCheckpointer(store: store, signer: try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey))
+    }
+
+    /// Serves until SIGTERM/SIGINT (or `stop()`): stops intake first, then delivery, then writes a checkpoint.
+    public func run(handleSignals: Bool = true) async throws {
+        let router = Router(context: PeerRequestContext.self)
+        intake.register(on: router)
+        let intakePort = intakePort
+        let adminPort = adminPort
+        let intakeApp = try makeMutualTLSServer(router: router, host: configuration.intake.host, port: configuration.intake.port,
+                                                tls: configuration.intake.tls, logger: logger,
+                                                onServerRunning: { port in await intakePort.resolve(port) })
+        var certificates = [("signing", configuration.signing.certificate), ("intake-tls", configuration.intake.tls.certificate),
+                            ("courier-tls", configuration.courier.tls.certificate)]
+        for partner in configuration.partners {
+            certificates += partner.signingCertificates.map { ("partner-\(partner.id)", $0) }
+        }
+        let adminApp = AdminServer.make(host: configuration.admin.host, port: configuration.admin.port, store: store, metrics: metrics,
+                                        certificates: certificates, logger: logger, onRunning: { port in await adminPort.resolve(port) })
+        let interval = Duration.seconds(configuration.checkpointIntervalSeconds ?? 300)
+        // Graceful shutdown runs in reverse order: intake stops first, the checkpoint is written last.
+        let services: [any Service] = [
+            CheckpointService(checkpointer: checkpointer, interval: interval, logger: logger),
+            RetentionService(store: store, interval: .seconds(600), logger: logger),
+            dispatcher,
+            adminApp,
+            intakeApp,
+        ]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger))
+        await runningGroup.set(group)
+        defer { Task { await courier.shutdown() } }
+        try await group.run()
+        await intakePort.markStopped()
+        await adminPort.markStopped()
+    }
+
+    private let runningGroup = GroupHolder()
+
+    /// Starts a graceful shutdown, as SIGTERM would.
+    public func stop() async {
+        await runningGroup.group?.triggerGracefulShutdown()
+    }
+}
+
+/// Holds the running service group so `stop()` can reach it.
+actor GroupHolder {
+    private(set) var group: ServiceGroup?
+
+    func set(_ group: ServiceGroup) {
+        self.group = group
+    }
+}

@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import Hummingbird
+import KetenpoortCore
+import KetenpoortStore
+import KetenpoortXML
+import Logging
+
+/// `POST /v1/berichten` and `GET /v1/berichten/{id}`: admission, durable storage, then 202.
+public struct IntakeHandler: Sendable {
+    let pipeline: AdmissionPipeline
+    let store: any MessageStore
+    let retentionDays: [String: Int]
+    let maxBytes: Int
+    let logger: Logger
+    let metrics: GatewayMetrics
+    let onAccepted: @Sendable () -> Void
+
+    /// Creates the handler; `onAccepted` wakes the dispatcher.
+    public init(pipeline: AdmissionPipeline, store: any MessageStore, retentionDays: [String: Int], maxBytes: Int,
+                logger: Logger, metrics: GatewayMetrics, onAccepted: @escaping @Sendable () -> Void) {
+        self.pipeline = pipeline
+        self.store = store
+        self.retentionDays = retentionDays
+        self.maxBytes = maxBytes
+        self.logger = logger
+        self.metrics = metrics
+        self.onAccepted = onAccepted
+    }
+
+    /// Adds the intake routes to a router.
+    public func register(on router: Router<PeerRequestContext>) {
+        router.post("/v1/berichten") { request, context in
+            await self.submit(request, context: context)
+        }
+        router.get("/v1/berichten/{id}") { _, context in
+            await self.status(id: context.parameters.get("id") ?? "", context: context)
+        }
+    }
+
+    /// Runs admission and stores the message; answers only after the commit is durable.
+    func submit(_ request: Request, context: PeerRequestContext) async -> Response {
+        let started = ContinuousClock.now
+        guard let peer = context.peer, let oin = peer.oin, peer.hasClientAuthUsage else {
+            metrics.intake(kind: "unknown", result: "forbidden")
+            logger.notice("intake refused", metadata: ["outcome": "forbidden", "reason": "client certificate without OIN or clientAuth"])
+            return ProblemDetails.forbidden("the client certificate carries no OIN (subject serialNumber) with clientAuth usage").response()
+        }
+        let bytes: Data
+        do {
+            var buffer = try await request.body.collect(upTo: maxBytes)
+            bytes = buffer.readData(length: buffer.readableBytes) ?? Data()
+        } catch {
+            metrics.intake(kind: "unknown", result: "too-large")
+            await audit(.intakeRejected, messageId: "", detail: "sender=\(oin) code=KP-X003")
+            return ProblemDetails.tooLarge(limit: maxBytes).response()
+        }
+        let now = Date()
+        let admitted: AdmittedMessage
+        do {
+            admitted = try pipeline.admit(bytes, authenticatedOIN: oin, now: now)
+        } catch {
+            return await refused(error, sender: oin)
+        }
+        let digest = Data(SHA256.hash(data: bytes))
+        let days = retentionDays[admitted.kind.name] ?? admitted.kind.retentionDays
+        let incoming = IncomingMessage(
+            id: admitted.header.messageId, kind: admitted.kind.name, senderOIN: oin, digest: digest, receivedAt: now,
+            signedAt: admitted.signedAt, urgent: admitted.header.urgent, payload: admitted.signedBytes,
+            retentionDeadline: now.addingTimeInterval(TimeInterval(days) * 86400))
+        do {
+            let outcome = try await store.accept(incoming, recipients: admitted.recipients)
+            guard let status = try await store.status(messageId: admitted.header.messageId) else {
+                return ProblemDetails.unavailable("the message was stored but cannot be read back").response()
+            }
+            let duplicate: Bool
+            if case .duplicate = outcome { duplicate = true } else { duplicate = false }
+            metrics.intake(kind: admitted.kind.name, result: duplicate ? "duplicate" : "accepted")
+            metrics.intakeLatency(since: started)
+            logger.info("intake accepted", metadata: [
+                "message_id": "\(admitted.header.messageId)", "kind": "\(admitted.kind.name)", "sender": "\(oin)",
+                "partners": "\(admitted.recipients.joined(separator: ","))", "outcome": duplicate ? "duplicate" : "accepted",
+            ])
+            if !duplicate { onAccepted() }
+            return MessageStatusResponse(status).response(status: duplicate ? .ok : .accepted)
+        } catch StoreError.messageConflict {
+            metrics.intake(kind: admitted.kind.name, result: "conflict")
+            logger.notice("intake refused", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "conflict"])
+            await audit(.intakeRejected, messageId: admitted.header.messageId, detail: "sender=\(oin) code=conflict")
+            return ProblemDetails.conflict(messageId: admitted.header.messageId).response()
+        } catch {
+            metrics.intake(kind: admitted.kind.name, result: "store-error")
+            logger.error("intake not stored", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "store-error",
+                                                         "error": "\(type(of: error))"])
+            return ProblemDetails.unavailable("the message could not be stored durably; nothing was accepted").response()
+        }
+    }
+
+    /// Maps an admission failure to its response, with a log line and an audit record (no content).
+    private func refused(_ error: AdmissionFailure, sender: String) async -> Response {
+        switch error {
+        case .invalid(let findings):
+            let reading = findings.contains { $0.code.hasPrefix("KP-X") }
+            let codes = Set(findings.map(\.code)).sorted().joined(separator: ",")
+            metrics.intake(kind: "unknown", result: "invalid")
+            logger.notice("intake refused", metadata: ["sender": "\(sender)", "outcome": "invalid", "codes": "\(codes)"])
+            await audit(.intakeRejected, messageId: "", detail: "sender=\(sender) codes=\(codes)")
+            return ProblemDetails.invalid(findings, status: reading ? 400 : 422).response()
+        case .unauthorised(let failure, let header):
+            metrics.intake(kind: header.kind, result: "forbidden")
+            logger.notice("intake refused", metadata: ["message_id": "\(header.messageId)", "kind": "\(header.kind)",
+                                                       "sender": "\(sender)", "outcome": "forbidden", "code": "\(failure.code)"])
+            await audit(.intakeRejected, messageId: header.messageId, detail: "sender=\(sender) code=\(failure.code)")
+            var problem = ProblemDetails.forbidden(failure.description, findings: error.findings)
+            problem.messageId = header.messageId
+            return problem.response()
+        case .internalError(let what):
+            metrics.intake(kind: "unknown", result: "internal-error")
+            logger.error("intake failed", metadata: ["sender": "\(sender)", "outcome": "internal-error", "error": "\(what)"])
+            return ProblemDetails.unavailable("the gateway could not process the message; try again").response()
+        }
+    }
+
+    /// `GET /v1/berichten/{id}`: the delivery state per recipient, for the sender of that message only.
+    func status(id: String, context: PeerRequestContext) async -> Response {
+        guard let oin = context.peer?.oin else {
+            return ProblemDetails.forbidden("the client certificate carries no OIN").response()
+        }
+        do {
+            guard let status = try await store.status(messageId: id), status.message.senderOIN == oin else {
+                return ProblemDetails.notFound().response()
+            }
+            return MessageStatusResponse(status).response(status: .ok)
+        } catch {
+            return ProblemDetails.unavailable("the store cannot be read").response()
+        }
+    }
+
+    private func audit(_ event: AuditEvent, messageId: String, detail: String) async {
+        do {
+            try await store.record(event: event, messageId: messageId, partner: "", actor: .system, detail: detail, now: Date())
+        } catch {
+            logger.error("audit record not written", metadata: ["event": "\(event.rawValue)", "error": "\(type(of: error))"])
+        }
+    }
+}

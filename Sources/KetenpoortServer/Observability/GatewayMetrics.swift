@@ -1,0 +1,58 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+
+/// The gateway's metrics, kept in its own Prometheus registry (no payload content, no personal data).
+public struct GatewayMetrics: Sendable {
+    /// The registry that `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    /// Creates metrics with a fresh registry and delivery-latency buckets from 10 ms to 1 hour.
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let seconds: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600]
+        factory.durationHistogramBuckets["ketenpoort_delivery_latency_seconds"] = seconds.map { .milliseconds(Int64($0 * 1000)) }
+        factory.durationHistogramBuckets["ketenpoort_intake_duration_seconds"] = seconds.prefix(9).map { .milliseconds(Int64($0 * 1000)) }
+        self.factory = factory
+    }
+
+    /// Counts one intake request by kind and result (accepted, duplicate, invalid, forbidden, …).
+    public func intake(kind: String, result: String) {
+        Counter(label: "ketenpoort_intake_total", dimensions: [("kind", kind), ("result", result)], factory: factory).increment()
+    }
+
+    /// Records how long an accepted intake request took.
+    public func intakeLatency(since start: ContinuousClock.Instant) {
+        Timer(label: "ketenpoort_intake_duration_seconds", factory: factory).recordInterval(since: start)
+    }
+
+    /// Counts one delivery attempt by partner and outcome (delivered, deferred, failed).
+    public func deliveryAttempt(partner: String, outcome: String) {
+        Counter(label: "ketenpoort_delivery_attempts_total", dimensions: [("partner", partner), ("outcome", outcome)],
+                factory: factory).increment()
+    }
+
+    /// Records the time from acceptance to verified receipt.
+    public func deliveryLatency(partner: String, seconds: TimeInterval) {
+        Timer(label: "ketenpoort_delivery_latency_seconds", dimensions: [("partner", partner)], factory: factory)
+            .recordNanoseconds(Int64(max(0, seconds) * 1e9))
+    }
+
+    /// Sets the number of deliveries for a partner in a state.
+    public func queueDepth(partner: String, state: String, count: Int) {
+        Gauge(label: "ketenpoort_queue_deliveries", dimensions: [("partner", partner), ("state", state)], factory: factory)
+            .record(Double(count))
+    }
+
+    /// Sets the days until a configured certificate expires.
+    public func certificateDaysLeft(certificate: String, days: Int) {
+        Gauge(label: "ketenpoort_certificate_days_left", dimensions: [("certificate", certificate)], factory: factory).record(Double(days))
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}

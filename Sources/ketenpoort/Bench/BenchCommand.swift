@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `ketenpoort bench`: reproducible speed measurements (run from a release build).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput (build with -c release first).",
+        subcommands: [XMLBenchCommand.self]
+    )
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import KetenpoortServer
+
+/// `ketenpoort config check FILE`: every problem in a configuration, each with its key.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Check a gateway configuration.",
+        subcommands: [ConfigCheckCommand.self]
+    )
+}
+
+/// Checks one configuration file.
+struct ConfigCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Report each problem in a configuration file with the key that has it.",
+        discussion: """
+            Loads every certificate, key and table the file names. Exit codes: 0 usable (warnings may be
+            printed), 1 problems found, 2 the file cannot be read or parsed.
+
+            Example:
+              ketenpoort config check Examples/config/gateway.yaml
+            """
+    )
+
+    @Argument(help: "The YAML configuration file.")
+    var file: String
+
+    func run() async throws {
+        let configuration: GatewayConfiguration
+        do {
+            configuration = try ConfigurationLoader.load(file: file)
+        } catch let error as ConfigurationError {
+            for problem in error.problems { print("\(file): error: \(problem)") }
+            throw ExitCode(2)
+        }
+        let check = ConfigurationCheck(configuration)
+        for warning in check.warnings { print("\(file): warning: \(warning)") }
+        for problem in check.problems { print("\(file): error: \(problem)") }
+        if check.problems.isEmpty {
+            print("\(file): ok (\(configuration.partners.count) partners, \(configuration.senders.count) senders)")
+        } else {
+            throw ExitCode(1)
+        }
+    }
+}
