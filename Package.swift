@@ -75,6 +75,7 @@ let package = Package(
                 "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: strict
         ),
