@@ -110,6 +110,7 @@ let package = Package(
                 "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             swiftSettings: withXMLSec
         ),

@@ -1,6 +1,16 @@
 import ArgumentParser
 
-/// Audit trail commands.
+/// Audit trail commands: verify the hash chain and its checkpoints, export records, sign the head.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit trail (placeholder).")
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify, export and checkpoint the tamper-evident audit trail.",
+        subcommands: [AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self]
+    )
+}
+
+/// The `--state-dir` option shared by the audit commands.
+struct StateDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "The gateway's state directory (holds ketenpoort.sqlite).")
+    var stateDirectory: String
 }

@@ -1,0 +1,72 @@
+import Foundation
+
+/// The gateway's durable store: messages, deliveries and the audit chain, independent of the database.
+///
+/// Every method that changes state writes its audit records in the same transaction and returns only
+/// once that transaction is durable. Times are passed in so callers and tests control the clock.
+public protocol MessageStore: Sendable {
+    /// Stores a message with one queued delivery per recipient; idempotent on (id, sender, digest).
+    func accept(_ message: IncomingMessage, recipients: [String]) async throws -> AcceptOutcome
+
+    /// Leases up to `limit` due deliveries (urgent first, then longest due) to `owner` until `now + leaseDuration`.
+    func lease(owner: String, limit: Int, leaseDuration: TimeInterval, now: Date) async throws -> [LeasedDelivery]
+
+    /// Marks a leased delivery delivered, keeping the partner's receipt.
+    func deliver(_ delivery: DeliveryID, owner: String, receipt: Data, now: Date) async throws -> DeliveryRecord
+
+    /// Defers a leased delivery until `until` after a retryable error.
+    func deferDelivery(
+        _ delivery: DeliveryID, owner: String, until: Date, errorClass: ErrorClass, errorText: String, now: Date
+    ) async throws -> DeliveryRecord
+
+    /// Fails a leased delivery permanently (dead letter).
+    func fail(_ delivery: DeliveryID, owner: String, errorClass: ErrorClass, errorText: String, now: Date) async throws -> DeliveryRecord
+
+    /// Gives a lease back unfinished (e.g. at shutdown), making the delivery due now.
+    func returnLease(_ delivery: DeliveryID, owner: String, now: Date) async throws -> DeliveryRecord
+
+    /// Operator: holds a queued or deferred delivery so it is not dispatched.
+    func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord
+
+    /// Operator: releases a held delivery; it becomes due now.
+    func release(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord
+
+    /// Operator: makes a deferred or failed delivery due now.
+    func retryNow(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord
+
+    /// Operator: fails a queued, deferred or held delivery permanently.
+    func fail(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord
+
+    /// The message's metadata and deliveries, or nil if unknown.
+    func status(messageId: String) async throws -> MessageStatus?
+
+    /// The decrypted signed message, or nil if it was purged; throws if the message is unknown.
+    func payload(messageId: String) async throws -> Data?
+
+    /// One delivery, or nil if unknown.
+    func delivery(_ delivery: DeliveryID) async throws -> DeliveryRecord?
+
+    /// The number of deliveries per partner and state (zero counts omitted).
+    func countsByPartnerAndState() async throws -> [PartnerStateCount]
+
+    /// Deliveries matching `filter` with an id greater than `after`, in id order, at most `limit`.
+    func listDeliveries(_ filter: DeliveryFilter, after: DeliveryID?, limit: Int) async throws -> [DeliveryRecord]
+
+    /// The audit records of one message, in sequence order.
+    func auditTrail(messageId: String) async throws -> [AuditRecord]
+
+    /// Audit records with a sequence greater than `afterSequence`, at most `limit`, in sequence order.
+    func auditRecords(afterSequence: Int64, limit: Int) async throws -> [AuditRecord]
+
+    /// Audit records made at or after `since`, with a sequence greater than `afterSequence`, at most `limit`.
+    func auditRecords(since: Date, afterSequence: Int64, limit: Int) async throws -> [AuditRecord]
+
+    /// Every checkpoint, in order.
+    func checkpoints() async throws -> [AuditCheckpoint]
+
+    /// Signs the current chain head; nil if the chain is empty or the head is already checkpointed.
+    func checkpoint(signer: any CheckpointSigner, now: Date) async throws -> AuditCheckpoint?
+
+    /// Purges up to `limit` payloads past their retention deadline whose deliveries are all final; returns how many.
+    func purgeExpiredPayloads(now: Date, limit: Int) async throws -> Int
+}

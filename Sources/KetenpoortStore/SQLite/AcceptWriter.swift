@@ -1,0 +1,78 @@
+import Foundation
+import GRDB
+
+/// A message ready to be written: validated and with its payload already sealed.
+struct SealedAccept: Sendable {
+    /// The message metadata (its plaintext payload is not kept here).
+    var message: StoredMessage
+    /// `nonce ‖ ciphertext ‖ tag` of the payload.
+    var sealedPayload: Data
+}
+
+/// Writes a batch of accepts in one transaction, each in a savepoint so one conflict does not undo the others.
+enum AcceptWriter {
+    /// Writes every item; returns one result per item, in order.
+    static func write(_ db: Database, _ items: [SealedAccept], nowMillis: Int64) throws -> [Result<AcceptOutcome, any Error>] {
+        var results: [Result<AcceptOutcome, any Error>] = []
+        results.reserveCapacity(items.count)
+        for item in items {
+            var outcome: Result<AcceptOutcome, any Error> = .failure(StoreError.database("accept not run"))
+            try db.inSavepoint {
+                do {
+                    outcome = .success(try writeOne(db, item, nowMillis: nowMillis))
+                    return .commit
+                } catch let error as StoreError {
+                    outcome = .failure(error)
+                    return .rollback
+                }
+            }
+            results.append(outcome)
+        }
+        return results
+    }
+
+    private static func writeOne(_ db: Database, _ item: SealedAccept, nowMillis: Int64) throws -> AcceptOutcome {
+        let message = item.message
+        if let existing = try Row.fetchOne(
+            db, sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id = ?", arguments: [message.id]
+        ).map(RowDecoding.message) {
+            if existing.senderOIN != message.senderOIN {
+                throw StoreError.messageConflict(messageId: message.id, rule: "it was accepted before from another sender")
+            }
+            if existing.digest != message.digest {
+                throw StoreError.messageConflict(messageId: message.id, rule: "same id and sender, but a different digest")
+            }
+            return .duplicate(existing)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO messages (id, kind, sender_oin, recipients, digest, received_ms, signed_ms, urgent,
+                                      key_id, payload, retention_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                message.id, message.kind, message.senderOIN, message.recipients.joined(separator: "\n"),
+                message.digest, message.receivedAt.millis, message.signedAt.millis, message.urgent,
+                message.keyId, item.sealedPayload, message.retentionDeadline.millis,
+            ])
+        var audit = try AuditAppender(db)
+        try audit.append(
+            db, event: .messageAccepted, messageId: message.id, actor: .system,
+            detail: "kind=\(message.kind) sender=\(message.senderOIN) digest=\(message.digest.hexString) "
+                + "recipients=\(message.recipients.count) urgent=\(message.urgent ? 1 : 0) key=\(message.keyId ?? "")",
+            timeMillis: nowMillis)
+        let due = message.receivedAt.millis
+        for partner in message.recipients {
+            try db.execute(
+                sql: """
+                    INSERT INTO deliveries (message_id, partner, state, urgent, attempts, due_ms, next_attempt_ms, updated_ms)
+                    VALUES (?, ?, 'queued', ?, 0, ?, ?, ?)
+                    """,
+                arguments: [message.id, partner, message.urgent, due, due, nowMillis])
+            try audit.append(
+                db, event: .deliveryQueued, messageId: message.id, partner: partner, actor: .system,
+                detail: "delivery=\(db.lastInsertedRowID) state=queued", timeMillis: nowMillis)
+        }
+        return .accepted(message)
+    }
+}

@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Which states a transition may start from, and whether it needs the caller's lease.
+private struct TransitionRule: Sendable {
+    var action: String
+    var allowed: [DeliveryState]
+    var event: AuditEvent
+    var leaseOwner: String?
+}
+
+extension SQLiteStore {
+    /// Marks a leased delivery delivered and stores the receipt.
+    public func deliver(_ delivery: DeliveryID, owner: String, receipt: Data, now: Date) async throws -> DeliveryRecord {
+        let rule = TransitionRule(action: "deliver", allowed: [.sending], event: .deliveryDelivered, leaseOwner: owner)
+        let receiptDigest = Data(SHA256.hash(data: receipt)).hexString
+        return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET state = 'delivered', due_ms = NULL, next_attempt_ms = NULL,
+                        lease_expiry_ms = NULL, receipt = ?, updated_ms = ? WHERE id = ?
+                    """,
+                arguments: [receipt, nowMillis, before.id])
+            return "attempt=\(before.attempts) receipt-sha256=\(receiptDigest)"
+        }
+    }
+
+    /// Defers a leased delivery until `until` after a retryable error.
+    public func deferDelivery(
+        _ delivery: DeliveryID, owner: String, until: Date, errorClass: ErrorClass, errorText: String, now: Date
+    ) async throws -> DeliveryRecord {
+        let rule = TransitionRule(action: "defer", allowed: [.sending], event: .deliveryDeferred, leaseOwner: owner)
+        let text = AuditText.clean(errorText)
+        let untilMillis = until.millis
+        return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
+            try db.execute(
+                sql: """
+                    UPDATE deliveries SET state = 'deferred', due_ms = ?, next_attempt_ms = ?, lease_expiry_ms = NULL,
+                        last_error_class = ?, last_error_text = ?, updated_ms = ? WHERE id = ?
+                    """,
+                arguments: [untilMillis, untilMillis, errorClass.rawValue, text, nowMillis, before.id])
+            return "attempt=\(before.attempts) until=\(untilMillis) error=\(errorClass.rawValue)"
+        }
+    }
+
+    /// Fails a leased delivery permanently.
+    public func fail(
+        _ delivery: DeliveryID, owner: String, errorClass: ErrorClass, errorText: String, now: Date
+    ) async throws -> DeliveryRecord {
+        let rule = TransitionRule(action: "fail", allowed: [.sending], event: .deliveryFailed, leaseOwner: owner)
+        let text = AuditText.clean(errorText)
+        return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
+            try Self.markFailed(db, id: before.id, errorClass: errorClass, text: text, nowMillis: nowMillis)
+            return "attempt=\(before.attempts) error=\(errorClass.rawValue)"
+        }
+    }
+
+    /// Gives an unfinished lease back; the delivery is queued and due now.
+    public func returnLease(_ delivery: DeliveryID, owner: String, now: Date) async throws -> DeliveryRecord {
+        let rule = TransitionRule(action: "return the lease of", allowed: [.sending], event: .deliveryLeaseReturned, leaseOwner: owner)
+        return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
+            try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
+            return "attempt=\(before.attempts)"
+        }
+    }
+
+    /// Operator: holds a queued or deferred delivery.
+    public func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
+        try Self.validate(action)
+        let rule = TransitionRule(action: "hold", allowed: [.queued, .deferred], event: .deliveryHeld, leaseOwner: nil)
+        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
+            try db.execute(
+                sql: "UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = ? WHERE id = ?",
+                arguments: [nowMillis, before.id])
+            return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
+        }
+    }
+
+    /// Operator: releases a held delivery; it is queued and due now.
+    public func release(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
+        try Self.validate(action)
+        let rule = TransitionRule(action: "release", allowed: [.held], event: .deliveryReleased, leaseOwner: nil)
+        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
+            try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
+            return "reason=\(AuditText.quoted(action.reason))"
+        }
+    }
+
+    /// Operator: makes a deferred or failed delivery due now.
+    public func retryNow(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
+        try Self.validate(action)
+        let rule = TransitionRule(action: "retry", allowed: [.deferred, .failed], event: .deliveryRetryNow, leaseOwner: nil)
+        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
+            try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
+            return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
+        }
+    }
+
+    /// Operator: fails a queued, deferred or held delivery permanently.
+    public func fail(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
+        try Self.validate(action)
+        let rule = TransitionRule(action: "fail", allowed: [.queued, .deferred, .held], event: .deliveryFailed, leaseOwner: nil)
+        let text = AuditText.clean(action.reason)
+        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
+            try Self.markFailed(db, id: before.id, errorClass: .operatorAction, text: text, nowMillis: nowMillis)
+            return "from=\(before.state.rawValue) error=\(ErrorClass.operatorAction.rawValue) reason=\(AuditText.quoted(action.reason))"
+        }
+    }
+
+    /// Checks the rule, applies `update` and appends the audit record, all in one transaction.
+    private func transition(
+        _ id: DeliveryID, rule: TransitionRule, actor: AuditActor, now: Date,
+        update: @escaping @Sendable (Database, DeliveryRecord, Int64) throws -> String
+    ) async throws -> DeliveryRecord {
+        let nowMillis = now.millis
+        return try await write { db in
+            guard let before = try RowDecoding.fetchDelivery(db, id: id) else {
+                throw StoreError.deliveryNotFound(id)
+            }
+            guard rule.allowed.contains(before.state) else {
+                throw StoreError.invalidTransition(
+                    delivery: id, messageId: before.messageId, action: rule.action, from: before.state, allowed: rule.allowed)
+            }
+            if let owner = rule.leaseOwner, before.leaseOwner != owner {
+                throw StoreError.leaseNotHeld(delivery: id, messageId: before.messageId, owner: owner, holder: before.leaseOwner)
+            }
+            let detail = try update(db, before, nowMillis)
+            var audit = try AuditAppender(db)
+            try audit.append(
+                db, event: rule.event, messageId: before.messageId, partner: before.partner, actor: actor,
+                detail: "delivery=\(id) " + detail, timeMillis: nowMillis)
+            guard let after = try RowDecoding.fetchDelivery(db, id: id) else {
+                throw StoreError.deliveryNotFound(id)
+            }
+            return after
+        }
+    }
+
+    private static func markQueued(_ db: Database, id: DeliveryID, nowMillis: Int64) throws {
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET state = 'queued', due_ms = ?, next_attempt_ms = ?, lease_expiry_ms = NULL,
+                    updated_ms = ? WHERE id = ?
+                """,
+            arguments: [nowMillis, nowMillis, nowMillis, id])
+    }
+
+    private static func markFailed(_ db: Database, id: DeliveryID, errorClass: ErrorClass, text: String, nowMillis: Int64) throws {
+        try db.execute(
+            sql: """
+                UPDATE deliveries SET state = 'failed', due_ms = NULL, next_attempt_ms = NULL, lease_expiry_ms = NULL,
+                    last_error_class = ?, last_error_text = ?, updated_ms = ? WHERE id = ?
+                """,
+            arguments: [errorClass.rawValue, text, nowMillis, id])
+    }
+
+    private static func validate(_ action: OperatorAction) throws {
+        guard !action.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw StoreError.invalidArgument("an operator action needs the operator's name")
+        }
+        guard !action.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw StoreError.invalidArgument("an operator action needs a reason")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+
+/// Commit counters of the group committer, for benchmarks and metrics.
+public struct StoreStatistics: Sendable, Equatable {
+    /// Accept transactions committed (each is one WAL fsync with `synchronous=FULL`).
+    public var acceptCommits: Int64
+    /// Accept calls written by those transactions.
+    public var acceptCalls: Int64
+}
+
+/// The SQLite implementation of ``MessageStore``: one WAL database file, `synchronous=FULL`.
+///
+/// Layout of the state directory: `ketenpoort.sqlite` (plus `-wal` and `-shm`) and `keys/`
+/// (payload keys, mode 0600). Times are stored as integer milliseconds since the Unix epoch (UTC).
+public final class SQLiteStore: MessageStore {
+    /// The database file name inside the state directory.
+    public static let databaseFileName = "ketenpoort.sqlite"
+    /// The key directory name inside the state directory.
+    public static let keyDirectoryName = "keys"
+
+    /// The path of the database file.
+    public let databasePath: String
+    let pool: DatabasePool
+    let cipher: PayloadCipher?
+    let committer: GroupCommitter
+
+    /// Opens (or creates) the store in `stateDirectory`, creating a payload key on first use.
+    public static func open(stateDirectory: String) throws -> SQLiteStore {
+        try createDirectory(stateDirectory)
+        let keyring = try PayloadKeyring.openOrCreate(directory: stateDirectory + "/" + keyDirectoryName)
+        return try SQLiteStore(databasePath: stateDirectory + "/" + databaseFileName, keyring: keyring)
+    }
+
+    /// Opens an existing store without payload keys: audit and queue queries work, payloads do not.
+    public static func openWithoutKeys(stateDirectory: String) throws -> SQLiteStore {
+        let path = stateDirectory + "/" + databaseFileName
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError.database("no store at \(path)")
+        }
+        return try SQLiteStore(databasePath: path, keyring: nil)
+    }
+
+    /// Opens (or creates) the database at `databasePath` and applies pending migrations.
+    public init(databasePath: String, keyring: PayloadKeyring?) throws {
+        self.databasePath = databasePath
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: databasePath, configuration: configuration)
+            try Schema.migrator.migrate(pool)
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        cipher = keyring.map(PayloadCipher.init(keyring:))
+        committer = GroupCommitter(pool: pool)
+    }
+
+    /// Closes the database; later calls fail.
+    public func close() throws {
+        do { try pool.close() } catch { throw StoreError.wrap(error) }
+    }
+
+    /// The group commit counters so far.
+    public func statistics() async -> StoreStatistics {
+        let stats = await committer.statistics()
+        return StoreStatistics(acceptCommits: stats.commits, acceptCalls: stats.accepts)
+    }
+
+    /// Stores a message and its deliveries in a shared (group) transaction; returns once durable.
+    public func accept(_ message: IncomingMessage, recipients: [String]) async throws -> AcceptOutcome {
+        try Self.validate(message, recipients: recipients)
+        guard let cipher else {
+            throw StoreError.keyError("the store was opened without payload keys; cannot accept message \(message.id)")
+        }
+        let (keyId, sealed) = try cipher.seal(message.payload, messageId: message.id)
+        let stored = StoredMessage(
+            id: message.id, kind: message.kind, senderOIN: message.senderOIN, recipients: recipients,
+            digest: message.digest, receivedAt: Date(millis: message.receivedAt.millis),
+            signedAt: Date(millis: message.signedAt.millis), urgent: message.urgent,
+            retentionDeadline: Date(millis: message.retentionDeadline.millis), keyId: keyId, purgedAt: nil)
+        return try await committer.submit(SealedAccept(message: stored, sealedPayload: sealed))
+    }
+
+    /// Runs `body` in a write transaction, mapping errors to ``StoreError``.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    /// Runs `body` on a read snapshot, mapping errors to ``StoreError``.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.read(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    private static func validate(_ message: IncomingMessage, recipients: [String]) throws {
+        guard !message.id.isEmpty else { throw StoreError.invalidArgument("the message id is empty") }
+        guard !recipients.isEmpty else {
+            throw StoreError.invalidArgument("message \(message.id) has no recipients")
+        }
+        guard Set(recipients).count == recipients.count else {
+            throw StoreError.invalidArgument("message \(message.id) names a recipient twice")
+        }
+        guard recipients.allSatisfy({ !$0.isEmpty && !$0.contains("\n") }) else {
+            throw StoreError.invalidArgument("message \(message.id) has an empty or multi-line recipient id")
+        }
+        guard message.digest.count == 32 else {
+            throw StoreError.invalidArgument("message \(message.id): the digest must be 32 bytes (SHA-256)")
+        }
+    }
+
+    private static func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError.database("cannot create state directory \(path): \(error.localizedDescription)")
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// The durable store of messages, deliveries and the audit chain.
-public enum KetenpoortStoreModule {}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Errors of the store; they name the message, delivery and rule, never payload content.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The same message id was accepted before with a different sender or digest.
+    case messageConflict(messageId: String, rule: String)
+    /// The message is not in the store.
+    case messageNotFound(messageId: String)
+    /// The delivery is not in the store.
+    case deliveryNotFound(DeliveryID)
+    /// The transition is not allowed from the delivery's current state.
+    case invalidTransition(delivery: DeliveryID, messageId: String, action: String, from: DeliveryState, allowed: [DeliveryState])
+    /// The caller does not hold the delivery's lease (it expired and was taken over, or never was).
+    case leaseNotHeld(delivery: DeliveryID, messageId: String, owner: String, holder: String?)
+    /// An argument breaks a rule (e.g. no recipients, empty operator name).
+    case invalidArgument(String)
+    /// A payload key problem (missing key, bad key file, wrong mode).
+    case keyError(String)
+    /// A payload could not be decrypted (wrong key or altered ciphertext).
+    case decryptionFailed(messageId: String, keyId: String)
+    /// A checkpoint could not be signed or a key could not be read.
+    case signingError(String)
+    /// The database failed; the text is SQLite's message, which carries no payload content.
+    case database(String)
+
+    /// A one-line explanation for operators.
+    public var description: String {
+        switch self {
+        case .messageConflict(let id, let rule):
+            return "message \(id) conflicts with the stored message of that id: \(rule)"
+        case .messageNotFound(let id):
+            return "message \(id) is not in the store"
+        case .deliveryNotFound(let id):
+            return "delivery \(id) is not in the store"
+        case .invalidTransition(let id, let messageId, let action, let from, let allowed):
+            let list = allowed.map(\.rawValue).joined(separator: ", ")
+            return "cannot \(action) delivery \(id) of message \(messageId): it is \(from.rawValue); \(action) is allowed only from \(list)"
+        case .leaseNotHeld(let id, let messageId, let owner, let holder):
+            return "\(owner) does not hold the lease of delivery \(id) of message \(messageId) (holder: \(holder ?? "none"))"
+        case .invalidArgument(let text):
+            return "invalid argument: \(text)"
+        case .keyError(let text):
+            return "payload key: \(text)"
+        case .decryptionFailed(let id, let keyId):
+            return "the payload of message \(id) does not decrypt with key \(keyId) (wrong key or altered data)"
+        case .signingError(let text):
+            return "checkpoint signing: \(text)"
+        case .database(let text):
+            return "database: \(text)"
+        }
+    }
+
+    /// Wraps any error as a store error, keeping store errors as they are.
+    static func wrap(_ error: any Error) -> StoreError {
+        if let storeError = error as? StoreError { return storeError }
+        return .database(String(describing: error))
+    }
+}

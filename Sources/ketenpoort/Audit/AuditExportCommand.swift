@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import KetenpoortStore
+
+/// `ketenpoort audit export`: writes audit records (and checkpoints) as JSON lines.
+struct AuditExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export audit records and checkpoints as JSON lines (see docs/audit-format.md)."
+    )
+
+    @OptionGroup var state: StateDirectoryOption
+
+    @Option(help: "Only records at or after this time (ISO 8601, e.g. 2026-11-23T00:00:00Z or 2026-11-23).")
+    var since: String?
+
+    /// Streams the records page by page to stdout, then the checkpoints.
+    func run() async throws {
+        let sinceDate = try since.map(Self.parseDate)
+        let store = try SQLiteStore.openWithoutKeys(stateDirectory: state.stateDirectory)
+        defer { try? store.close() }
+        var after: Int64 = 0
+        while true {
+            let page: [AuditRecord]
+            if let sinceDate {
+                page = try await store.auditRecords(since: sinceDate, afterSequence: after, limit: 5_000)
+            } else {
+                page = try await store.auditRecords(afterSequence: after, limit: 5_000)
+            }
+            guard let last = page.last else { break }
+            var out = Data()
+            for record in page { out.append(try AuditJSON.line(record)) }
+            FileHandle.standardOutput.write(out)
+            after = last.sequence
+        }
+        var out = Data()
+        for checkpoint in try await store.checkpoints() where sinceDate.map({ checkpoint.timeMillis >= Int64($0.timeIntervalSince1970 * 1000) }) ?? true {
+            out.append(try AuditJSON.line(checkpoint))
+        }
+        FileHandle.standardOutput.write(out)
+    }
+
+    private static func parseDate(_ text: String) throws -> Date {
+        let full = ISO8601DateFormatter()
+        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = full.date(from: text) { return date }
+        full.formatOptions = [.withInternetDateTime]
+        if let date = full.date(from: text) { return date }
+        full.formatOptions = [.withFullDate]
+        if let date = full.date(from: text) { return date }
+        throw ValidationError("--since \(text) is not an ISO 8601 date or date-time (e.g. 2026-11-23T08:00:00Z)")
+    }
+}
+
+/// The JSON-lines forms of audit records and checkpoints.
+enum AuditJSON {
+    private struct RecordLine: Encodable {
+        var type = "record"
+        var seq: Int64
+        var time: String
+        var time_ms: Int64
+        var event: String
+        var message_id: String
+        var partner: String
+        var actor: String
+        var detail: String
+        var prev_hash: String
+        var hash: String
+    }
+
+    private struct CheckpointLine: Encodable {
+        var type = "checkpoint"
+        var id: Int64
+        var seq: Int64
+        var head_hash: String
+        var time: String
+        var time_ms: Int64
+        var algorithm: String
+        var key_sha256: String
+        var signature: String
+    }
+
+    /// One record as a JSON line (with a trailing newline).
+    static func line(_ record: AuditRecord) throws -> Data {
+        try encode(RecordLine(
+            seq: record.sequence, time: iso(record.timeMillis), time_ms: record.timeMillis, event: record.event,
+            message_id: record.messageId, partner: record.partner, actor: record.actor, detail: record.detail,
+            prev_hash: hex(record.previousHash), hash: hex(record.hash)))
+    }
+
+    /// One checkpoint as a JSON line (with a trailing newline).
+    static func line(_ checkpoint: AuditCheckpoint) throws -> Data {
+        try encode(CheckpointLine(
+            id: checkpoint.id, seq: checkpoint.sequence, head_hash: hex(checkpoint.headHash),
+            time: iso(checkpoint.timeMillis), time_ms: checkpoint.timeMillis, algorithm: checkpoint.algorithm,
+            key_sha256: checkpoint.keyFingerprint, signature: checkpoint.signature.base64EncodedString()))
+    }
+
+    private static func encode(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
+    private static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+
+    private static func iso(_ millis: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+}

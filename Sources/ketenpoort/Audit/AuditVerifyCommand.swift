@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import KetenpoortStore
+
+/// `ketenpoort audit verify`: checks every audit record and checkpoint; exit 1 if anything is broken.
+struct AuditVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify the audit hash chain and its signed checkpoints (exit 1 if broken)."
+    )
+
+    @OptionGroup var state: StateDirectoryOption
+
+    @Option(name: .customLong("cert"), help: "The gateway signing certificate (PEM) that signed the checkpoints.")
+    var certificate: String?
+
+    @Option(name: .customLong("public-key"), help: "The gateway signing public key (PEM SubjectPublicKeyInfo).")
+    var publicKey: String?
+
+    /// Verifies the chain, printing the first broken record or a summary.
+    func run() async throws {
+        let verifier = try PublicKeyLoading.verifier(certificatePath: certificate, publicKeyPath: publicKey)
+        let store = try SQLiteStore.openWithoutKeys(stateDirectory: state.stateDirectory)
+        defer { try? store.close() }
+        let total = try await store.auditHeadSequence()
+        let progress = ProgressLine(total: total)
+        let report = try await store.verifyAuditChain(verifier: verifier) { checked in progress.update(checked) }
+        progress.finish()
+        if let broken = report.firstBreak {
+            print("BROKEN: first broken record \(broken.sequence): \(broken.rule): \(broken.explanation)")
+            print("checked \(report.recordCount) records before the break; \(report.checkpointCount) checkpoints")
+            throw ExitCode(1)
+        }
+        let head = report.headHash.map { String(format: "%02x", $0) }.joined()
+        print("OK: \(report.recordCount) records, \(report.checkpointCount) checkpoints verified; head \(head)")
+        if report.checkpointCount == 0 {
+            print("warning: no checkpoints; truncation of the chain cannot be detected")
+        }
+    }
+}
+
+/// A progress indicator on stderr, shown only when stderr is a terminal.
+final class ProgressLine: Sendable {
+    private let total: Int64
+    private let enabled: Bool
+
+    /// Creates a progress line for `total` records.
+    init(total: Int64) {
+        self.total = total
+        self.enabled = isatty(STDERR_FILENO) == 1 && total > 0
+    }
+
+    /// Shows how many records are checked.
+    func update(_ checked: Int64) {
+        guard enabled else { return }
+        let percent = total > 0 ? checked * 100 / total : 100
+        FileHandle.standardError.write(Data("\rverifying: \(checked) / \(total) records (\(percent)%)".utf8))
+    }
+
+    /// Ends the progress line.
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}

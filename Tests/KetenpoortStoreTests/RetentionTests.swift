@@ -1,0 +1,37 @@
+import Foundation
+import KetenpoortStore
+import XCTest
+
+final class RetentionTests: XCTestCase {
+    func testPurgesOnlyExpiredPayloadsWithFinalDeliveries() async throws {
+        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+        let owner = "courier"
+        _ = try await store.accept(makeMessage(id: "done", retention: 100), recipients: ["SHN"])
+        _ = try await store.accept(makeMessage(id: "pending", retention: 100), recipients: ["SHN", "VT-0363"])
+        _ = try await store.accept(makeMessage(id: "young", retention: 10_000), recipients: ["SHN"])
+        let leased = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: testEpoch)
+        for item in leased where item.delivery.messageId != "pending" || item.delivery.partner == "SHN" {
+            _ = try await store.deliver(item.delivery.id, owner: owner, receipt: Data("r".utf8), now: testEpoch)
+        }
+        let beforeDeadline = try await store.purgeExpiredPayloads(now: testEpoch.addingTimeInterval(99), limit: 100)
+        XCTAssertEqual(beforeDeadline, 0)
+        let purged = try await store.purgeExpiredPayloads(now: testEpoch.addingTimeInterval(200), limit: 100)
+        XCTAssertEqual(purged, 1)
+        let donePayload = try await store.payload(messageId: "done")
+        XCTAssertNil(donePayload)
+        let pendingPayload = try await store.payload(messageId: "pending")
+        XCTAssertNotNil(pendingPayload, "a message with an unfinished delivery keeps its payload")
+        let youngPayload = try await store.payload(messageId: "young")
+        XCTAssertNotNil(youngPayload)
+        let status = try await store.status(messageId: "done")
+        XCTAssertNotNil(status?.message.purgedAt)
+        XCTAssertEqual(status?.deliveries.first?.state, .delivered)
+        let trail = try await store.auditTrail(messageId: "done")
+        XCTAssertEqual(trail.first?.event, "message.accepted", "audit records stay")
+        XCTAssertEqual(trail.last?.event, "payload.purged")
+        let again = try await store.purgeExpiredPayloads(now: testEpoch.addingTimeInterval(300), limit: 100)
+        XCTAssertEqual(again, 0, "a purged payload is not purged twice")
+        let report = try await store.verifyAuditChain(verifier: nil)
+        XCTAssertTrue(report.isIntact)
+    }
+}
