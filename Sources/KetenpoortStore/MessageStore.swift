@@ -69,4 +69,13 @@ public protocol MessageStore: Sendable {
 
     /// Purges up to `limit` payloads past their retention deadline whose deliveries are all final; returns how many.
     func purgeExpiredPayloads(now: Date, limit: Int) async throws -> Int
+
+    /// Fails a leased delivery because the partner refused it with a signed receipt, keeping the receipt.
+    func refuse(_ delivery: DeliveryID, owner: String, receipt: Data, reason: String, now: Date) async throws -> DeliveryRecord
+
+    /// Appends an audit record that changes no state (an intake refusal, a payload read); durable on return.
+    func record(event: AuditEvent, messageId: String, partner: String, actor: AuditActor, detail: String, now: Date) async throws
+
+    /// Operator: deletes a message's payload now (its deliveries must be final or held); the audit stays.
+    func purgePayload(messageId: String, by action: OperatorAction, now: Date) async throws
 }

@@ -12,6 +12,8 @@ struct Ketenpoort: AsyncParsableCommand {
             VerifyCommand.self,
             PKICommand.self,
             BenchCommand.self,
+            ServeCommand.self,
+            ConfigCommand.self,
             AuditCommand.self,
         ]
     )

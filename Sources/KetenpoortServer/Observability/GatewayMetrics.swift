@@ -25,7 +25,9 @@ public struct GatewayMetrics: Sendable {
 
     /// Records how long an accepted intake request took.
     public func intakeLatency(since start: ContinuousClock.Instant) {
-        Timer(label: "ketenpoort_intake_duration_seconds", factory: factory).recordInterval(since: start)
+        let elapsed = ContinuousClock.now - start
+        let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        Timer(label: "ketenpoort_intake_duration_seconds", factory: factory).recordNanoseconds(nanoseconds)
     }
 
     /// Counts one delivery attempt by partner and outcome (delivered, deferred, failed).

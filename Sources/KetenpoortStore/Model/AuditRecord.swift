@@ -51,6 +51,14 @@ public enum AuditEvent: String, Sendable, CaseIterable {
     case deliveryLeaseReturned = "delivery.lease-returned"
     /// A payload was purged after its retention deadline.
     case payloadPurged = "payload.purged"
+    /// A partner refused a delivery with a signed receipt (final, not retried).
+    case deliveryRefused = "delivery.refused"
+    /// Intake refused a message (invalid, not authorised, conflict); nothing was stored.
+    case intakeRejected = "intake.rejected"
+    /// An operator read a payload.
+    case payloadRead = "payload.read"
+    /// An operator purged a payload before its retention deadline.
+    case payloadPurgedByOperator = "payload.purged-by-operator"
 }
 
 /// One record of the audit hash chain.

@@ -108,13 +108,16 @@ public struct LeasedDelivery: Sendable, Equatable {
     public var digest: Data
     /// The decrypted signed message; nil if the payload was purged.
     public var payload: Data?
+    /// When the gateway accepted the message (for the maximum age and delivery latency).
+    public var receivedAt: Date
 
     /// Creates a leased delivery.
-    public init(delivery: DeliveryRecord, kind: String, digest: Data, payload: Data?) {
+    public init(delivery: DeliveryRecord, kind: String, digest: Data, payload: Data?, receivedAt: Date = Date(timeIntervalSince1970: 0)) {
         self.delivery = delivery
         self.kind = kind
         self.digest = digest
         self.payload = payload
+        self.receivedAt = receivedAt
     }
 }
 

@@ -8,6 +8,7 @@ private struct LeasedRow: Sendable {
     var digest: Data
     var keyId: String?
     var sealed: Data?
+    var receivedMillis: Int64
 }
 
 extension SQLiteStore {
@@ -52,7 +53,8 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT d.\(RowDecoding.deliveryColumns.replacingOccurrences(of: ", ", with: ", d.")),
-                               m.kind AS m_kind, m.digest AS m_digest, m.key_id AS m_key_id, m.payload AS m_payload
+                               m.kind AS m_kind, m.digest AS m_digest, m.key_id AS m_key_id, m.payload AS m_payload,
+                               m.received_ms AS m_received_ms
                         FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id = ?
                         """,
                     arguments: [id])
@@ -62,7 +64,8 @@ extension SQLiteStore {
                     kind: try row.decode(String.self, forColumn: "m_kind"),
                     digest: try row.decode(Data.self, forColumn: "m_digest"),
                     keyId: try row.decode(String?.self, forColumn: "m_key_id"),
-                    sealed: try row.decode(Data?.self, forColumn: "m_payload")))
+                    sealed: try row.decode(Data?.self, forColumn: "m_payload"),
+                    receivedMillis: try row.decode(Int64.self, forColumn: "m_received_ms")))
             }
             return leased
         }
@@ -74,7 +77,8 @@ extension SQLiteStore {
                 }
                 payload = try cipher.open(sealed, messageId: row.delivery.messageId, keyId: keyId)
             }
-            return LeasedDelivery(delivery: row.delivery, kind: row.kind, digest: row.digest, payload: payload)
+            return LeasedDelivery(delivery: row.delivery, kind: row.kind, digest: row.digest, payload: payload,
+                                  receivedAt: Date(millis: row.receivedMillis))
         }
     }
 }
