@@ -29,12 +29,37 @@ public struct GatewayConfiguration: Codable, Sendable {
     /// Seconds between signed audit checkpoints (default 300).
     public var checkpointIntervalSeconds: Int?
 
+    /// Creates a configuration from all of its parts.
+    public init(gateway: Identity, stateDirectory: String, schemaDirectory: String?, intake: Intake, admin: Listener,
+                signing: KeyFiles, courier: Courier, routing: Routing, partners: [Partner], senders: [Sender],
+                retry: RetryPolicy, retentionDays: [String: Int]?, checkpointIntervalSeconds: Int?) {
+        self.gateway = gateway
+        self.stateDirectory = stateDirectory
+        self.schemaDirectory = schemaDirectory
+        self.intake = intake
+        self.admin = admin
+        self.signing = signing
+        self.courier = courier
+        self.routing = routing
+        self.partners = partners
+        self.senders = senders
+        self.retry = retry
+        self.retentionDays = retentionDays
+        self.checkpointIntervalSeconds = checkpointIntervalSeconds
+    }
+
     /// An organisation's OIN and unit.
     public struct Identity: Codable, Sendable {
         /// 20-digit OIN.
         public var oin: String
         /// Organisational unit named in receipts and logs.
         public var unit: String
+
+        /// Creates an identity.
+        public init(oin: String, unit: String) {
+            self.oin = oin
+            self.unit = unit
+        }
     }
 
     /// A host and port to listen on.
@@ -43,6 +68,12 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var host: String
         /// Port; 0 picks a free one.
         public var port: Int
+
+        /// Creates a listener address.
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
     }
 
     /// The intake listener.
@@ -55,6 +86,14 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var tls: TLSFiles
         /// Largest accepted message in bytes (default 1 MiB).
         public var maxMessageBytes: Int?
+
+        /// Creates the intake settings.
+        public init(host: String, port: Int, tls: TLSFiles, maxMessageBytes: Int?) {
+            self.host = host
+            self.port = port
+            self.tls = tls
+            self.maxMessageBytes = maxMessageBytes
+        }
     }
 
     /// A PEM certificate and its PEM private key.
@@ -63,6 +102,12 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var certificate: String
         /// Private key file (mode 0600).
         public var privateKey: String
+
+        /// Creates a key pair reference.
+        public init(certificate: String, privateKey: String) {
+            self.certificate = certificate
+            self.privateKey = privateKey
+        }
     }
 
     /// Outgoing deliveries.
@@ -75,12 +120,25 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var connectTimeoutSeconds: Int?
         /// Seconds for a whole request (default 30).
         public var requestTimeoutSeconds: Int?
+
+        /// Creates the courier settings.
+        public init(tls: TLSFiles, receiptTrustedCAs: [String], connectTimeoutSeconds: Int?, requestTimeoutSeconds: Int?) {
+            self.tls = tls
+            self.receiptTrustedCAs = receiptTrustedCAs
+            self.connectTimeoutSeconds = connectTimeoutSeconds
+            self.requestTimeoutSeconds = requestTimeoutSeconds
+        }
     }
 
     /// Routing tables (configuration data, not code).
     public struct Routing: Codable, Sendable {
         /// CSV `gemeentecode,gemeente,veilig_thuis_regio`.
         public var municipalities: String
+
+        /// Creates the routing settings.
+        public init(municipalities: String) {
+            self.municipalities = municipalities
+        }
     }
 
     /// A receiving partner.
@@ -97,6 +155,16 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var signingCertificates: [String]
         /// Deliveries in flight at once to this partner (default 4).
         public var concurrency: Int?
+
+        /// Creates a partner entry.
+        public init(id: String, name: String?, oin: String, endpoint: String, signingCertificates: [String], concurrency: Int?) {
+            self.id = id
+            self.name = name
+            self.oin = oin
+            self.endpoint = endpoint
+            self.signingCertificates = signingCertificates
+            self.concurrency = concurrency
+        }
     }
 
     /// An organisation that may send messages.
@@ -107,6 +175,13 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var name: String?
         /// Message kinds it may send, e.g. `[Zorgmelding, Slachtofferverwijzing]`.
         public var kinds: [String]
+
+        /// Creates a sender entry.
+        public init(oin: String, name: String?, kinds: [String]) {
+            self.oin = oin
+            self.name = name
+            self.kinds = kinds
+        }
     }
 
     /// Exponential backoff with jitter, capped, until a maximum age.
@@ -119,5 +194,13 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var maxAgeHours: Double?
         /// Random spread, 0…1, of each delay (default 0.2).
         public var jitter: Double?
+
+        /// Creates a retry policy; nil values take the defaults.
+        public init(initialDelaySeconds: Double?, maxDelaySeconds: Double?, maxAgeHours: Double?, jitter: Double?) {
+            self.initialDelaySeconds = initialDelaySeconds
+            self.maxDelaySeconds = maxDelaySeconds
+            self.maxAgeHours = maxAgeHours
+            self.jitter = jitter
+        }
     }
 }
