@@ -46,8 +46,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LogSetup.bootstrap(format: logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
         if dev {
-            printError("--dev is not available yet")
-            throw ExitCode(2)
+            try await DevMode(intakePort: port, logger: logger).run()
+            return
         }
         guard let config else { throw ExitCode(2) }
         let gateway: Gateway

@@ -1,0 +1,114 @@
+import Foundation
+import KetenpoortCore
+import KetenpoortPKI
+import KetenpoortServer
+import Logging
+import ServiceLifecycle
+
+/// `serve --dev`: a development PKI, a state directory and four reference partner endpoints, all
+/// ephemeral, plus the gateway, in one process (like `vault server -dev`).
+struct DevMode {
+    let intakePort: Int
+    let logger: Logger
+
+    /// The partners that get a reference endpoint in dev mode.
+    static let partners = ["shn", "vt-amsterdam-amstelland", "vt-rotterdam-rijnmond", "vt-haaglanden"]
+
+    func run() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ketenpoort-dev-\(UUID().uuidString.prefix(8))")
+        let pkiDirectory = root.appendingPathComponent("pki").path
+        printError("creating a development PKI in \(pkiDirectory) …")
+        let pki = try DevelopmentPKI.create(in: pkiDirectory)
+        var endpoints: [PartnerEndpoint] = []
+        var partners: [GatewayConfiguration.Partner] = []
+        for name in Self.partners {
+            guard let party = pki.manifest.party(named: name) else { continue }
+            let configuration = try PartnerEndpointConfiguration.development(
+                pki: pki, party: party, host: "127.0.0.1", port: 0, inbox: root.appendingPathComponent("inbox/\(name)").path)
+            let endpoint = try PartnerEndpoint(configuration: configuration, logger: logger)
+            endpoints.append(endpoint)
+            partners.append(GatewayConfiguration.Partner(id: name, name: party.organisation, oin: party.oin, endpoint: "",
+                                                         signingCertificates: [pki.path(party.signingCertificate)], concurrency: 4))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for endpoint in endpoints {
+                group.addTask { try await endpoint.run() }
+            }
+            for index in partners.indices {
+                let port = try await endpoints[index].boundPort.wait()
+                partners[index].endpoint = "https://localhost:\(port)/v1/berichten"
+            }
+            let configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: partners)
+            let gateway = try Gateway(configuration: configuration, logger: logger)
+            group.addTask {
+                try await gateway.run()
+            }
+            let port = try await gateway.intakePort.wait()
+            let adminPort = try await gateway.adminPort.wait()
+            printInstructions(pki: pki, root: root, port: port, adminPort: adminPort)
+            // The gateway returns after SIGTERM/SIGINT; then the endpoints stop too.
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func printInstructions(pki: DevelopmentPKI, root: URL, port: Int, adminPort: Int) {
+        let sender = pki.manifest.party(named: "politie-rotterdam")
+        let cert = sender.map { pki.path($0.tlsCertificate) } ?? "?"
+        let key = sender.map { pki.path($0.tlsKey) } ?? "?"
+        let example = ResourceLocation.find("Examples/valid/zorgmelding-rotterdam-kind.xml")?.path ?? "Examples/valid/zorgmelding-rotterdam-kind.xml"
+        let text = """
+
+            Ketenpoort is running in DEVELOPMENT mode (nothing here is for production).
+              intake:   https://localhost:\(port)/v1/berichten   (mutual TLS)
+              admin:    http://127.0.0.1:\(adminPort)/healthz  /metrics
+              state:    \(root.appendingPathComponent("state").path)
+              inboxes:  \(root.appendingPathComponent("inbox").path)/{\(Self.partners.joined(separator: ","))}
+
+            Try it (as Politie Rotterdam):
+              ketenpoort submit \(example) \\
+                  --url https://localhost:\(port)/v1/berichten \\
+                  --cert \(cert) --key \(key) --ca \(pki.path(DevelopmentPKI.caCertificateFile))
+
+            Then look at the inbox of vt-rotterdam-rijnmond, or: ketenpoort queue status --state-dir \(root.appendingPathComponent("state").path)
+            Stop with Ctrl-C.
+
+            """
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// The gateway configuration used by `serve --dev`.
+enum DevConfiguration {
+    static func make(pki: DevelopmentPKI, root: URL, intakePort: Int, partners: [GatewayConfiguration.Partner]) throws -> GatewayConfiguration {
+        guard let gateway = pki.manifest.party(named: "gateway") else { throw DevModeError.missingParty("gateway") }
+        let ca = pki.path(DevelopmentPKI.caCertificateFile)
+        let tls = TLSFiles(certificate: pki.path(gateway.tlsCertificate), privateKey: pki.path(gateway.tlsKey), trustedCAs: [ca])
+        let police = pki.manifest.parties.filter { $0.role == .police }
+        return GatewayConfiguration(
+            gateway: .init(oin: gateway.oin, unit: "Ketenpoort (development)"),
+            stateDirectory: root.appendingPathComponent("state").path,
+            schemaDirectory: nil,
+            intake: .init(host: "127.0.0.1", port: intakePort, tls: tls, maxMessageBytes: nil),
+            admin: .init(host: "127.0.0.1", port: 0),
+            signing: .init(certificate: pki.path(gateway.signingCertificate), privateKey: pki.path(gateway.signingKey)),
+            courier: .init(tls: tls, receiptTrustedCAs: [ca], connectTimeoutSeconds: 5, requestTimeoutSeconds: 30),
+            routing: .init(municipalities: ResourceLocation.exampleRoutingTable().path),
+            partners: partners,
+            senders: police.map { .init(oin: $0.oin, name: $0.organisation, kinds: ["Zorgmelding", "Slachtofferverwijzing"]) },
+            retry: .init(initialDelaySeconds: 2, maxDelaySeconds: 60, maxAgeHours: 24, jitter: 0.2),
+            retentionDays: nil,
+            checkpointIntervalSeconds: 60)
+    }
+}
+
+/// Dev mode could not be set up.
+enum DevModeError: Error, CustomStringConvertible {
+    case missingParty(String)
+
+    var description: String {
+        switch self {
+        case .missingParty(let name): return "the development PKI has no party \(name)"
+        }
+    }
+}
