@@ -117,3 +117,24 @@ actor GroupHolder {
         self.group = group
     }
 }
+
+/// The gateway as one service inside a larger service group (dev mode, benchmarks): it stops when the group shuts down.
+public struct GatewayService: Service {
+    /// The gateway it runs.
+    public let gateway: Gateway
+
+    /// Wraps a gateway.
+    public init(_ gateway: Gateway) {
+        self.gateway = gateway
+    }
+
+    /// Runs the gateway until the surrounding group shuts down gracefully.
+    public func run() async throws {
+        let gateway = gateway
+        try await withGracefulShutdownHandler {
+            try await gateway.run(handleSignals: false)
+        } onGracefulShutdown: {
+            Task { await gateway.stop() }
+        }
+    }
+}

@@ -30,26 +30,30 @@ struct DevMode {
             partners.append(GatewayConfiguration.Partner(id: name, name: party.organisation, oin: party.oin, endpoint: "",
                                                          signingCertificates: [pki.path(party.signingCertificate)], concurrency: 4))
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for endpoint in endpoints {
-                group.addTask { try await endpoint.run() }
-            }
+        let running = endpoints
+        let known = partners
+        // The launcher waits for the endpoints' ports, then runs the gateway with them.
+        let launcher = ClosureService {
+            var partners = known
             for index in partners.indices {
-                let port = try await endpoints[index].boundPort.wait()
+                let port = try await running[index].boundPort.wait()
                 partners[index].endpoint = "https://localhost:\(port)/v1/berichten"
             }
             let configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: partners)
             let gateway = try Gateway(configuration: configuration, logger: logger)
-            group.addTask {
-                try await gateway.run()
+            let announce = Task {
+                let port = try await gateway.intakePort.wait()
+                let adminPort = try await gateway.adminPort.wait()
+                printInstructions(pki: pki, root: root, port: port, adminPort: adminPort)
             }
-            let port = try await gateway.intakePort.wait()
-            let adminPort = try await gateway.adminPort.wait()
-            printInstructions(pki: pki, root: root, port: port, adminPort: adminPort)
-            // The gateway returns after SIGTERM/SIGINT; then the endpoints stop too.
-            _ = try await group.next()
-            group.cancelAll()
+            try await GatewayService(gateway).run()
+            announce.cancel()
         }
+        // SIGINT/SIGTERM shut services down in reverse order: the gateway first, then the endpoints.
+        let group = ServiceGroup(configuration: .init(
+            services: running.map { .init(service: $0) } + [.init(service: launcher)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 
     private func printInstructions(pki: DevelopmentPKI, root: URL, port: Int, adminPort: Int) {
@@ -99,6 +103,15 @@ enum DevConfiguration {
             retry: .init(initialDelaySeconds: 2, maxDelaySeconds: 60, maxAgeHours: 24, jitter: 0.2),
             retentionDays: nil,
             checkpointIntervalSeconds: 60)
+    }
+}
+
+/// Runs a closure as a service.
+struct ClosureService: Service {
+    let body: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try await body()
     }
 }
 
