@@ -32,46 +32,6 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Collects every log line (rendered with its metadata) so tests can search them.
-final class CapturedLogs: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-
-    func append(_ line: String) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
-    }
-
-    var all: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return lines
-    }
-
-    /// A logger that writes into this collection.
-    func logger(label: String = "test") -> Logger {
-        Logger(label: label) { _ in CapturingLogHandler(sink: self) }
-    }
-}
-
-/// A log handler that renders level, message and metadata into a `CapturedLogs`.
-struct CapturingLogHandler: LogHandler {
-    let sink: CapturedLogs
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        sink.append("\(event.level) \(event.message) " + merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))
-    }
-}
-
 /// A running gateway on loopback with a fresh state directory.
 final class RunningGateway: @unchecked Sendable {
     let gateway: Gateway

@@ -24,6 +24,10 @@ public struct ConfigurationCheck {
         checkSenders(configuration, kinds: kinds)
         checkRouting(configuration)
         checkRetry(configuration.retry)
+        let request = configuration.courier.requestTimeoutSeconds ?? 30
+        if let lease = configuration.courier.leaseSeconds, lease <= request {
+            problem("courier.leaseSeconds", "must be longer than requestTimeoutSeconds (\(request))")
+        }
         if let schemas = configuration.schemaDirectory {
             do { _ = try MessageKindRegistry(kinds: kinds, schemaDirectory: URL(fileURLWithPath: schemas)) } catch {
                 problem("schemaDirectory", "\(error)")

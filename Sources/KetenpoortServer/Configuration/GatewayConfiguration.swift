@@ -120,9 +120,13 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var connectTimeoutSeconds: Int?
         /// Seconds for a whole request (default 30).
         public var requestTimeoutSeconds: Int?
+        /// Seconds a leased delivery is reserved for this gateway; a crashed gateway's leases come due after it (default 120).
+        public var leaseSeconds: Int?
 
         /// Creates the courier settings.
-        public init(tls: TLSFiles, receiptTrustedCAs: [String], connectTimeoutSeconds: Int?, requestTimeoutSeconds: Int?) {
+        public init(tls: TLSFiles, receiptTrustedCAs: [String], connectTimeoutSeconds: Int?, requestTimeoutSeconds: Int?,
+                    leaseSeconds: Int? = nil) {
+            self.leaseSeconds = leaseSeconds
             self.tls = tls
             self.receiptTrustedCAs = receiptTrustedCAs
             self.connectTimeoutSeconds = connectTimeoutSeconds

@@ -58,7 +58,8 @@ public final class Gateway: Sendable {
                               maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4)
         let owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
         dispatcher = Dispatcher(store: store, courier: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
-                                owner: owner, logger: logger, metrics: metrics)
+                                owner: owner, logger: logger, metrics: metrics,
+                                leaseDuration: TimeInterval(configuration.courier.leaseSeconds ?? 120))
         let dispatcher = dispatcher
         intake = IntakeHandler(pipeline: pipeline, store: store, retentionDays: configuration.retentionDays ?? [:], maxBytes: maxBytes,
                                logger: logger, metrics: metrics, onAccepted: { dispatcher.wake() })
