@@ -12,6 +12,8 @@ struct Ketenpoort: AsyncParsableCommand {
             VerifyCommand.self,
             PKICommand.self,
             AuditCommand.self,
+            ReceiveCommand.self,
+            SubmitCommand.self,
         ]
     )
 }
