@@ -15,6 +15,8 @@ struct Ketenpoort: AsyncParsableCommand {
             ServeCommand.self,
             ConfigCommand.self,
             AuditCommand.self,
+            ReceiveCommand.self,
+            SubmitCommand.self,
         ]
     )
 }

@@ -29,7 +29,10 @@ final class PartnerEndpointTests: XCTestCase {
             XCTAssertEqual(leftovers, [PartnerFixtures.referralId + ".xml"], "no temporary files remain")
         }
         let lines = logs.lines
-        XCTAssertTrue(lines.contains { $0.contains("message_id=\(PartnerFixtures.referralId)") && $0.contains("outcome=ontvangen") })
+        XCTAssertTrue(lines.contains {
+            $0.contains("message_id=\(PartnerFixtures.referralId)") && $0.contains("outcome=ontvangen")
+                && $0.contains("peer_oin=00000099000000000900")
+        }, lines.joined(separator: "\n"))
         for marker in PartnerFixtures.markers {
             XCTAssertFalse(lines.contains { $0.contains(marker) }, "a log line contains the marker \(marker)")
         }

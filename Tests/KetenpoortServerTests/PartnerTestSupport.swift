@@ -160,8 +160,9 @@ extension XCTestCase {
     }
 
     /// Posts `bytes` with the given TLS configuration; returns status and body.
-    func post(_ bytes: Data, port: Int, tls: TLSConfiguration) async throws -> (status: Int, body: Data) {
-        try await PartnerClient.post(bytes, port: port, tls: tls)
+    func post(_ bytes: Data, port: Int, tls: TLSConfiguration,
+              connectTimeout: TimeAmount = .seconds(10)) async throws -> (status: Int, body: Data) {
+        try await PartnerClient.post(bytes, port: port, tls: tls, connectTimeout: connectTimeout)
     }
 
     /// Posts as the gateway (its TLS certificate).
@@ -180,9 +181,10 @@ extension XCTestCase {
 /// Posts to a partner endpoint over mutual TLS (Sendable, usable from task groups).
 enum PartnerClient {
     /// Posts `bytes` with the given TLS configuration; returns status and body.
-    static func post(_ bytes: Data, port: Int, tls: TLSConfiguration) async throws -> (status: Int, body: Data) {
+    static func post(_ bytes: Data, port: Int, tls: TLSConfiguration,
+                     connectTimeout: TimeAmount = .seconds(10)) async throws -> (status: Int, body: Data) {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        configuration.timeout = .init(connect: connectTimeout, read: .seconds(30))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(PartnerEndpoint.path)")

@@ -50,8 +50,11 @@ public final class PartnerEndpoint: Service, Sendable {
                                      signer: signer),
             inbox: PartnerInbox(directory: configuration.inbox),
             behaviour: PartnerBehaviourSchedule())
-        // Check the TLS files now, so a bad path is reported before anything listens.
+        // Check the TLS files and the inbox now, so a bad path is reported before anything listens.
         _ = try TLSPolicy.server(configuration.tls)
+        do { try AtomicFileWriter.ensureDirectory(configuration.inbox) } catch {
+            throw PartnerConfigurationError(file: "configuration", key: "inbox", problem: "\(error)")
+        }
     }
 
     /// Serves until the task is cancelled or a graceful shutdown is requested (usable in a `ServiceGroup`).
