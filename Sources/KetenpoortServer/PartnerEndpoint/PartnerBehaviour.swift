@@ -8,6 +8,8 @@ public enum PartnerBehaviour: Sendable, Hashable {
     case dropConnection
     /// Answer with a signed refusal with this reason (when the message id can be read), without storing.
     case refuse(ReceiptRefusalReason)
+    /// Wait this many milliseconds, then process normally (a slow partner; lets tests kill the gateway mid-delivery).
+    case stall(milliseconds: Int)
 }
 
 /// The behaviour in force: one-shot behaviours first (in order), then the standing one.

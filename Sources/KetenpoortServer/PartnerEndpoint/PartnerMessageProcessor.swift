@@ -41,6 +41,8 @@ struct PartnerMessageProcessor: Sendable {
             case .refuse(let id, _, _, _), .acceptable(let id):
                 return refusal(id, reason, code: "test", explanation: "Testweigering.", bytes: bytes, at: receivedAt)
             }
+        case .stall(let milliseconds):
+            try? await Task.sleep(for: .milliseconds(milliseconds))
         case .normal:
             break
         }

@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Foundation
+import KetenpoortServer
+import KetenpoortStore
+import XCTest
+
+/// The daemon as a real process: SIGKILL mid-delivery loses nothing and duplicates nothing; SIGTERM stops cleanly.
+final class GatewayCrashTests: XCTestCase {
+    func testKilledMidDeliveryTheMessageArrivesExactlyOnceAfterRestart() async throws {
+        let partner = try await RunningPartner.start("vt-rotterdam-rijnmond")
+        await partner.endpoint.setBehaviour(.stall(milliseconds: 2500))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kp-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = try RunningGateway.makeConfiguration(
+            partners: ["vt-rotterdam-rijnmond": partner.url], stateDirectory: directory.appendingPathComponent("state").path,
+            retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
+        configuration.intake.port = try freeLoopbackPort()
+        configuration.admin.port = try freeLoopbackPort()
+        configuration.courier.requestTimeoutSeconds = 4
+        configuration.courier.leaseSeconds = 5
+        let client = try IntakeClient(tls: GatewayTestPKI.tls(try GatewayTestPKI.get(), "politie-rotterdam"))
+
+        let first = try GatewayProcess(configuration: configuration, directory: directory)
+        try await waitUntilServing(port: configuration.intake.port, client: client, process: first)
+        let id = UUID().uuidString.lowercased()
+        let posted = try await client.post(try GatewayExamples.zorgmelding(id: id), port: configuration.intake.port)
+        XCTAssertEqual(posted.status, 202, posted.body)
+        // Wait until the partner has the request in hand (it stalls), then kill the gateway mid-delivery.
+        try await eventually(10) { await partner.endpoint.requestCount >= 1 }
+        first.kill9()
+        await partner.endpoint.setBehaviour(.normal)
+        try await Task.sleep(for: .seconds(3))   // the stalled request completes against a dead connection
+
+        let second = try GatewayProcess(configuration: configuration, directory: directory)
+        try await waitUntilServing(port: configuration.intake.port, client: client, process: second)
+        let store = try SQLiteStore.open(stateDirectory: configuration.stateDirectory)
+        try await eventually(30) { try await store.status(messageId: id)?.deliveries.first?.state == .delivered }
+        XCTAssertEqual(partner.inboxFiles(), ["\(id).xml"], "the inbox must hold the message exactly once")
+        let requests = await partner.endpoint.requestCount
+        XCTAssertGreaterThanOrEqual(requests, 2, "the message was delivered again after the restart")
+        let leased = try await store.auditTrail(messageId: id).filter { $0.event == AuditEvent.deliveryLeased.rawValue }
+        XCTAssertGreaterThanOrEqual(leased.count, 2)
+        XCTAssertTrue(leased.last?.detail.contains("expired-owner") ?? false, leased.last?.detail ?? "")
+
+        // SIGTERM: exit 0 after a final audit checkpoint.
+        let status = try await second.terminate()
+        XCTAssertEqual(status, 0, second.log)
+        let checkpoints = try await store.checkpoints()
+        XCTAssertFalse(checkpoints.isEmpty, "a checkpoint is written at shutdown")
+        let records = try await store.auditRecords(afterSequence: 0, limit: 100_000)
+        XCTAssertEqual(checkpoints.last?.sequence, records.last?.sequence)
+        await client.shutdown()
+        await partner.stop()
+    }
+
+    private func waitUntilServing(port: Int, client: IntakeClient, process: GatewayProcess) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if !process.process.isRunning { throw HarnessError("the gateway exited: \(process.log)") }
+            if (try? await client.get("/v1/berichten/00000000-0000-4000-8000-000000000000", port: port)) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError("the gateway did not start serving: \(process.log)")
+    }
+}
