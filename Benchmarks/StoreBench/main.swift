@@ -1,6 +1,6 @@
 // store-bench: accept throughput with group commit, and queue operations with a large queue.
 //
-// Usage: store-bench [--deliveries N] [--accepts N] [--dir DIR]
+// Usage: store-bench [--deliveries N] [--accepts N] [--dir DIR] [--skip-queue]
 // Run in release: swift build -c release --product store-bench && .build/release/store-bench
 import Crypto
 import Foundation
@@ -90,6 +90,7 @@ for callers in [1, 16, 64] {
     try? FileManager.default.removeItem(atPath: directory)
 }
 
+if CommandLine.arguments.contains("--skip-queue") { exit(0) }
 print("## queue with \(targetDeliveries) deliveries (4 recipients per message)")
 let directory = try freshDirectory(base, "queue")
 let store = try SQLiteStore.open(stateDirectory: directory)
