@@ -1,6 +1,6 @@
 // store-bench: accept throughput with group commit, and queue operations with a large queue.
 //
-// Usage: store-bench [--deliveries N] [--accepts N] [--dir DIR]
+// Usage: store-bench [--deliveries N] [--accepts N] [--dir DIR] [--skip-queue] [--reuse-queue]
 // Run in release: swift build -c release --product store-bench && .build/release/store-bench
 import Crypto
 import Foundation
@@ -90,12 +90,16 @@ for callers in [1, 16, 64] {
     try? FileManager.default.removeItem(atPath: directory)
 }
 
+if CommandLine.arguments.contains("--skip-queue") { exit(0) }
 print("## queue with \(targetDeliveries) deliveries (4 recipients per message)")
-let directory = try freshDirectory(base, "queue")
+let reuse = CommandLine.arguments.contains("--reuse-queue")
+    && FileManager.default.fileExists(atPath: base + "/queue/" + SQLiteStore.databaseFileName)
+let directory = reuse ? base + "/queue" : try freshDirectory(base, "queue")
 let store = try SQLiteStore.open(stateDirectory: directory)
 let partners = ["SHN", "OM", "VT-0363", "VT-0599"]
 let messages = targetDeliveries / partners.count
-var loaded = 0
+var loaded = reuse ? messages : 0
+if reuse { print("reusing the queue loaded by an earlier run in \(directory)") }
 let loadStart = Date()
 while loaded < messages {
     let chunk = min(50_000, messages - loaded)

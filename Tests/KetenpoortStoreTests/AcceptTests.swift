@@ -117,3 +117,12 @@ final class AcceptTests: XCTestCase {
         XCTAssertEqual(payload, makeMessage(id: "R-1").payload)
     }
 }
+
+final class DurabilityTests: XCTestCase {
+    func testWriterUsesWALAndSynchronousFull() async throws {
+        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+        let settings = try await store.durabilitySettings()
+        XCTAssertEqual(settings.journalMode, "wal")
+        XCTAssertEqual(settings.synchronous, 2, "synchronous must be FULL (2); GRDB's WAL setup sets NORMAL (1)")
+    }
+}

@@ -184,3 +184,24 @@ final class AuditChainTests: XCTestCase {
             "4cebcac6f701d15947764608b52c2310a96f7e7d365bcefe9eafbdf52cbe0d4f")
     }
 }
+
+final class AuditCheckpointerTests: XCTestCase {
+    func testIntervalAndShutdownCheckpoints() async throws {
+        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+        let signer = SoftwareCheckpointSigner(p256: P256.Signing.PrivateKey())
+        let checkpointer = AuditCheckpointer(store: store, signer: signer)
+        let loop = Task { try await checkpointer.run(every: .milliseconds(50)) }
+        _ = try await store.accept(makeMessage(id: "CP-1"), recipients: ["SHN"])
+        try await Task.sleep(for: .milliseconds(300))
+        _ = try await store.accept(makeMessage(id: "CP-2"), recipients: ["SHN"])
+        loop.cancel()
+        try await loop.value
+        let last = try await checkpointer.finalCheckpoint()
+        let all = try await store.checkpoints()
+        XCTAssertGreaterThanOrEqual(all.count, 1)
+        XCTAssertEqual(all.last?.sequence, 4, "the shutdown checkpoint signs the final head")
+        XCTAssertTrue(last != nil || all.last?.sequence == 4)
+        let report = try await store.verifyAuditChain(verifier: try SoftwareCheckpointVerifier(spkiDER: signer.publicKeyDER))
+        XCTAssertTrue(report.isIntact)
+    }
+}

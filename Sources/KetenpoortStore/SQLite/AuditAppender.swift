@@ -28,11 +28,11 @@ struct AuditAppender {
         let hash = AuditEncoding.hash(
             previousHash: lastHash, sequence: sequence, timeMillis: timeMillis, event: event.rawValue,
             messageId: messageId, partner: partner, actor: actorText, detail: detail)
-        try db.execute(
-            sql: """
-                INSERT INTO audit (seq, time_ms, event, message_id, partner, actor, detail, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO audit (seq, time_ms, event, message_id, partner, actor, detail, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.execute(
             arguments: [sequence, timeMillis, event.rawValue, messageId, partner, actorText, detail, lastHash, hash])
         let record = AuditRecord(
             sequence: sequence, timeMillis: timeMillis, event: event.rawValue, messageId: messageId,

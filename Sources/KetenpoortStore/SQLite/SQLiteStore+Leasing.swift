@@ -32,16 +32,29 @@ extension SQLiteStore {
                     arguments: [urgent, nowMillis, limit - ids.count])
             }
             guard !ids.isEmpty else { return [] }
+            let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            let candidates = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.\(RowDecoding.deliveryColumns.replacingOccurrences(of: ", ", with: ", d.")),
+                           m.kind AS m_kind, m.digest AS m_digest, m.key_id AS m_key_id, m.payload AS m_payload,
+                           m.received_ms AS m_received_ms
+                    FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id IN (\(placeholders))
+                    """,
+                arguments: StatementArguments(ids))
+            var byId: [Int64: Row] = [:]
+            for row in candidates { byId[try row.decode(Int64.self, forColumn: "id")] = row }
+            let update = try db.cachedStatement(sql: """
+                UPDATE deliveries SET state = 'sending', attempts = attempts + 1, lease_owner = ?,
+                    lease_expiry_ms = ?, due_ms = ?, updated_ms = ? WHERE id = ?
+                """)
             var audit = try AuditAppender(db)
             var leased: [LeasedRow] = []
+            leased.reserveCapacity(ids.count)
             for id in ids {
-                guard let before = try RowDecoding.fetchDelivery(db, id: id) else { continue }
-                try db.execute(
-                    sql: """
-                        UPDATE deliveries SET state = 'sending', attempts = attempts + 1, lease_owner = ?,
-                            lease_expiry_ms = ?, due_ms = ?, updated_ms = ? WHERE id = ?
-                        """,
-                    arguments: [owner, expiry, expiry, nowMillis, id])
+                guard let row = byId[id] else { continue }
+                let before = try RowDecoding.delivery(row)
+                try update.execute(arguments: [owner, expiry, expiry, nowMillis, id])
                 var detail = "delivery=\(id) from=\(before.state.rawValue) attempt=\(before.attempts + 1) lease-until=\(expiry)"
                 if before.state == .sending {
                     detail += " expired-owner=\(AuditText.quoted(before.leaseOwner ?? ""))"
@@ -49,18 +62,14 @@ extension SQLiteStore {
                 try audit.append(
                     db, event: .deliveryLeased, messageId: before.messageId, partner: before.partner,
                     actor: .system, detail: detail + " owner=\(AuditText.quoted(owner))", timeMillis: nowMillis)
-                guard let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT d.\(RowDecoding.deliveryColumns.replacingOccurrences(of: ", ", with: ", d.")),
-                               m.kind AS m_kind, m.digest AS m_digest, m.key_id AS m_key_id, m.payload AS m_payload,
-                               m.received_ms AS m_received_ms
-                        FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id = ?
-                        """,
-                    arguments: [id])
-                else { continue }
+                var after = before
+                after.state = .sending
+                after.attempts += 1
+                after.leaseOwner = owner
+                after.leaseExpiresAt = Date(millis: expiry)
+                after.updatedAt = Date(millis: nowMillis)
                 leased.append(LeasedRow(
-                    delivery: try RowDecoding.delivery(row),
+                    delivery: after,
                     kind: try row.decode(String.self, forColumn: "m_kind"),
                     digest: try row.decode(Data.self, forColumn: "m_digest"),
                     keyId: try row.decode(String?.self, forColumn: "m_key_id"),

@@ -56,12 +56,28 @@ public final class SQLiteStore: MessageStore {
         }
         do {
             pool = try DatabasePool(path: databasePath, configuration: configuration)
+            // GRDB's DatabasePool switches the writer to WAL *after* prepareDatabase and sets
+            // synchronous=NORMAL there; set FULL again on the writer and check that it holds.
+            let synchronous = try pool.writeWithoutTransaction { db -> Int in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+            }
+            guard synchronous == 2 else {
+                throw StoreError.database("could not set synchronous=FULL on \(databasePath) (got \(synchronous))")
+            }
             try Schema.migrator.migrate(pool)
         } catch {
             throw StoreError.wrap(error)
         }
         cipher = keyring.map(PayloadCipher.init(keyring:))
         committer = GroupCommitter(pool: pool)
+    }
+
+    /// The writer connection's journal mode and `synchronous` level (2 = FULL), for checks and tests.
+    public func durabilitySettings() async throws -> (journalMode: String, synchronous: Int) {
+        try await write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+        }
     }
 
     /// Closes the database; later calls fail.
