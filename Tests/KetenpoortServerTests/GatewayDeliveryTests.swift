@@ -92,7 +92,7 @@ final class GatewayDeliveryTests: XCTestCase {
             let receipt = try XCTUnwrap(deliveredRecord?.receipt)
             let pki = try GatewayTestPKI.get()
             let verifier = try ReceiptVerifier(trustAnchorFiles: [URL(fileURLWithPath: pki.path(DevelopmentPKI.caCertificateFile))])
-            let signer = try Data(try CertificateInfo.load(file: pki.path("vt-rotterdam-rijnmond-sign.pem")).derBytes)
+            let signer = Data(try CertificateInfo.load(file: pki.path("vt-rotterdam-rijnmond-sign.pem")).derBytes)
             let verified = try verifier.verify(receipt: receipt, forMessageId: id, sentBytes: inboxBytes, expectedSigners: [signer])
             XCTAssertEqual(verified.status, .received)
             let events = try await gateway.gateway.store.auditTrail(messageId: id).map(\.event)
