@@ -22,7 +22,13 @@ public actor AuditCheckpointer {
             } catch {
                 return
             }
-            _ = try await checkpointNow()
+            do {
+                _ = try await checkpointNow()
+            } catch {
+                // Cancelled mid-write (shutdown): the final checkpoint follows; anything else is a real failure.
+                if Task.isCancelled { return }
+                throw error
+            }
         }
     }
 
