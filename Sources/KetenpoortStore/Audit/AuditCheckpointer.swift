@@ -22,7 +22,13 @@ public actor AuditCheckpointer {
             } catch {
                 return
             }
-            _ = try await checkpointNow()
+            do {
+                _ = try await checkpointNow()
+            } catch {
+                // Cancelled mid-checkpoint (shutdown): the final checkpoint follows, so stop quietly.
+                if Task.isCancelled { return }
+                throw error
+            }
         }
     }
 
