@@ -59,6 +59,7 @@ final class CrashTests: XCTestCase {
             try store.close()
         }
         XCTAssertGreaterThan(acknowledged.count, cycles, "the writer must have acknowledged accepts before being killed")
+        print("crash test: \(acknowledged.count) acknowledged accepts over \(cycles) SIGKILLs")
 
         let store = try SQLiteStore.open(stateDirectory: directory)
         for id in acknowledged {

@@ -25,7 +25,7 @@ public actor AuditCheckpointer {
             do {
                 _ = try await checkpointNow()
             } catch {
-                // Cancelled mid-write (shutdown): the final checkpoint follows; anything else is a real failure.
+                // Cancelled mid-checkpoint (shutdown): the final checkpoint follows, so stop quietly.
                 if Task.isCancelled { return }
                 throw error
             }
