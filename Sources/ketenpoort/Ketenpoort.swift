@@ -15,6 +15,10 @@ struct Ketenpoort: AsyncParsableCommand {
             ServeCommand.self,
             ConfigCommand.self,
             AuditCommand.self,
+            QueueCommand.self,
+            TrailCommand.self,
+            ReportCommand.self,
+            CertsCommand.self,
         ]
     )
 }
