@@ -161,7 +161,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KetenpoortCLITests",
-            dependencies: ["KetenpoortPKI"],
+            dependencies: [
+                "KetenpoortPKI", "KetenpoortStore", "KetenpoortCore", "KetenpoortXML",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: withXMLSec
         ),
     ],

@@ -17,6 +17,10 @@ struct Ketenpoort: AsyncParsableCommand {
             AuditCommand.self,
             ReceiveCommand.self,
             SubmitCommand.self,
+            QueueCommand.self,
+            TrailCommand.self,
+            ReportCommand.self,
+            CertsCommand.self,
         ]
     )
 }

@@ -27,7 +27,7 @@ final class GatewayProcess: @unchecked Sendable {
         let file = directory.appendingPathComponent("gateway-\(UUID().uuidString.prefix(6)).yaml")
         try encoder.encode(configuration).write(to: file)
         output = directory.appendingPathComponent("gateway-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process = Process()
         process.executableURL = try Self.binary()
         process.arguments = ["serve", "--config", file.path]

@@ -8,8 +8,17 @@ enum Schema {
         migrator.registerMigration("v1-messages-deliveries-audit") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-operator-indexes") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
+
+    /// Version 2: indexes that keep the operator's queue and report queries off full scans.
+    private static let v2 = """
+        CREATE INDEX deliveries_partner_state_next ON deliveries(partner, state, next_attempt_ms);
+        CREATE INDEX messages_received ON messages(received_ms);
+        """
 
     /// Version 1: messages, deliveries with counts, the audit chain and its checkpoints.
     private static let v1 = """

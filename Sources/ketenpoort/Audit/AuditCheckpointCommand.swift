@@ -9,15 +9,25 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
         abstract: "Sign the audit chain head now (the daemon does this at an interval and at shutdown)."
     )
 
-    @OptionGroup var state: StateDirectoryOption
+    @OptionGroup var state: StoreLocationOptions
 
-    @Option(name: .customLong("key"), help: "The gateway signing private key (PEM: PKCS#8, RSA or EC).")
-    var keyPath: String
+    @Option(name: .customLong("key"),
+            help: "The gateway signing private key (PEM: PKCS#8, RSA or EC; default with --config: its signing.privateKey).")
+    var keyPath: String?
 
     /// Makes a checkpoint, or says that the head is already checkpointed.
     func run() async throws {
-        let signer = try SoftwareCheckpointSigner(pemFile: keyPath)
-        let store = try SQLiteStore.openWithoutKeys(stateDirectory: state.stateDirectory)
+        try await runOperatorCommand {
+            try await makeCheckpoint()
+        }
+    }
+
+    private func makeCheckpoint() async throws {
+        guard let key = try keyPath ?? state.configuration()?.signing.privateKey else {
+            throw OperatorFailure.usage("give --key (the gateway signing key) or --config")
+        }
+        let signer = try SoftwareCheckpointSigner(pemFile: key)
+        let store = try state.open()
         defer { try? store.close() }
         if let checkpoint = try await store.checkpoint(signer: signer, now: Date()) {
             print("checkpoint \(checkpoint.id): record \(checkpoint.sequence) signed (\(checkpoint.algorithm))")

@@ -8,9 +8,3 @@ struct AuditCommand: AsyncParsableCommand {
         subcommands: [AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self]
     )
 }
-
-/// The `--state-dir` option shared by the audit commands.
-struct StateDirectoryOption: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: "The gateway's state directory (holds ketenpoort.sqlite).")
-    var stateDirectory: String
-}

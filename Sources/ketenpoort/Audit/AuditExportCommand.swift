@@ -9,15 +9,21 @@ struct AuditExportCommand: AsyncParsableCommand {
         abstract: "Export audit records and checkpoints as JSON lines (see docs/audit-format.md)."
     )
 
-    @OptionGroup var state: StateDirectoryOption
+    @OptionGroup var state: StoreLocationOptions
 
     @Option(help: "Only records at or after this time (ISO 8601, e.g. 2026-11-23T00:00:00Z or 2026-11-23).")
     var since: String?
 
     /// Streams the records page by page to stdout, then the checkpoints.
     func run() async throws {
+        try await runOperatorCommand {
+            try await export()
+        }
+    }
+
+    private func export() async throws {
         let sinceDate = try since.map(Self.parseDate)
-        let store = try SQLiteStore.openWithoutKeys(stateDirectory: state.stateDirectory)
+        let store = try state.open()
         defer { try? store.close() }
         var after: Int64 = 0
         while true {

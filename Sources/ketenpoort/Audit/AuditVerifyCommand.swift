@@ -9,9 +9,10 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         abstract: "Verify the audit hash chain and its signed checkpoints (exit 1 if broken)."
     )
 
-    @OptionGroup var state: StateDirectoryOption
+    @OptionGroup var state: StoreLocationOptions
 
-    @Option(name: .customLong("cert"), help: "The gateway signing certificate (PEM) that signed the checkpoints.")
+    @Option(name: .customLong("cert"),
+            help: "The gateway signing certificate (PEM) that signed the checkpoints (default with --config: its signing.certificate).")
     var certificate: String?
 
     @Option(name: .customLong("public-key"), help: "The gateway signing public key (PEM SubjectPublicKeyInfo).")
@@ -19,8 +20,23 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
     /// Verifies the chain, printing the first broken record or a summary.
     func run() async throws {
-        let verifier = try PublicKeyLoading.verifier(certificatePath: certificate, publicKeyPath: publicKey)
-        let store = try SQLiteStore.openWithoutKeys(stateDirectory: state.stateDirectory)
+        try await runOperatorCommand {
+            try await verify()
+        }
+    }
+
+    private func verify() async throws {
+        var certificatePath = certificate
+        if certificatePath == nil, publicKey == nil, let configuration = try state.configuration() {
+            certificatePath = configuration.signing.certificate
+        }
+        let verifier: SoftwareCheckpointVerifier
+        do {
+            verifier = try PublicKeyLoading.verifier(certificatePath: certificatePath, publicKeyPath: publicKey)
+        } catch {
+            throw OperatorFailure.usage("\(error)")
+        }
+        let store = try state.open()
         defer { try? store.close() }
         let total = try await store.auditHeadSequence()
         let progress = ProgressLine(total: total)

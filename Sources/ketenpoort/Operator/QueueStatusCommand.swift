@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import KetenpoortStore
+
+/// `ketenpoort queue status`: counts per partner and state, oldest message and next attempt; `--age` for a qshape table.
+struct QueueStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Per partner and state: count, oldest message's age, next attempt (--age: age buckets).",
+        discussion: """
+            Examples:
+              ketenpoort queue status --config /etc/ketenpoort/gateway.yaml
+              ketenpoort queue status --state-dir /var/lib/ketenpoort --age
+              ketenpoort queue status --state-dir /var/lib/ketenpoort --json
+            """
+    )
+
+    /// The qshape buckets: upper bounds of message age.
+    static let bucketMinutes = [5, 10, 20, 40, 80, 160]
+
+    @OptionGroup var location: StoreLocationOptions
+    @OptionGroup var output: JSONOption
+
+    @Flag(help: "Show unfinished deliveries per partner by message age (5m … 160m, more), like qshape.")
+    var age = false
+
+    /// Prints the summary or the age shape.
+    func run() async throws {
+        try await runOperatorCommand {
+            let store = try location.open()
+            defer { try? store.close() }
+            let now = Date()
+            if age {
+                let shape = try await store.queueAgeShape(now: now, bucketBounds: Self.bucketMinutes.map { Double($0) * 60 })
+                try printShape(shape)
+            } else {
+                try printSummary(try await store.queueSummary(), now: now)
+            }
+        }
+    }
+
+    private struct SummaryRow: Encodable {
+        var partner: String
+        var state: String
+        var count: Int
+        var oldest_received_at: String?
+        var oldest_age_seconds: Int?
+        var next_attempt_at: String?
+    }
+
+    private func printSummary(_ rows: [QueueStateSummary], now: Date) throws {
+        if output.json {
+            try Output.json(["rows": rows.map { row in
+                SummaryRow(
+                    partner: row.partner, state: row.state.rawValue, count: row.count,
+                    oldest_received_at: TimeText.json(row.oldestReceivedAt),
+                    oldest_age_seconds: row.oldestReceivedAt.map { Int(now.timeIntervalSince($0)) },
+                    next_attempt_at: TimeText.json(row.nextAttemptAt))
+            }])
+            return
+        }
+        guard !rows.isEmpty else {
+            Output.text("the store holds no deliveries")
+            return
+        }
+        var table = TextTable(["PARTNER", "STATE", "COUNT", "OLDEST", "NEXT ATTEMPT"], rightAligned: [2, 3])
+        for row in rows {
+            table.add([
+                row.partner, row.state.rawValue, String(row.count),
+                row.oldestReceivedAt.map { TimeText.duration(now.timeIntervalSince($0)) } ?? "-",
+                row.nextAttemptAt.map(Self.nextText(now: now)) ?? "-",
+            ])
+        }
+        Output.text(table.render())
+    }
+
+    private static func nextText(now: Date) -> (Date) -> String {
+        { next in next <= now ? "due now" : "\(TimeText.time(next)) (in \(TimeText.duration(next.timeIntervalSince(now))))" }
+    }
+
+    private struct ShapeRow: Encodable {
+        var partner: String
+        var total: Int
+        var counts: [Int]
+    }
+
+    private struct ShapeOutput: Encodable {
+        var buckets: [String]
+        var rows: [ShapeRow]
+    }
+
+    private func printShape(_ shape: [QueueAgeShape]) throws {
+        let labels = Self.bucketMinutes.map { "\($0)m" } + ["more"]
+        if output.json {
+            try Output.json(ShapeOutput(
+                buckets: labels, rows: shape.map { ShapeRow(partner: $0.partner, total: $0.total, counts: $0.buckets) }))
+            return
+        }
+        var table = TextTable(["PARTNER", "T"] + labels, rightAligned: Set(1...(labels.count + 1)))
+        let totals = labels.indices.map { index in shape.reduce(0) { $0 + $1.buckets[index] } }
+        table.add(["TOTAL", String(totals.reduce(0, +))] + totals.map(String.init))
+        for row in shape {
+            table.add([row.partner, String(row.total)] + row.buckets.map(String.init))
+        }
+        Output.text(table.render())
+    }
+}

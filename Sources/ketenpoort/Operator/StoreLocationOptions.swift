@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import KetenpoortServer
+import KetenpoortStore
+
+/// Where the store is: `--state-dir DIR`, or `--config FILE` and its `stateDirectory`.
+struct StoreLocationOptions: ParsableArguments {
+    @Option(name: .customLong("state-dir"), help: "The gateway's state directory (holds ketenpoort.sqlite).")
+    var stateDirectory: String?
+
+    @Option(name: .customLong("config"), help: "The gateway configuration file; its stateDirectory is used.")
+    var configFile: String?
+
+    /// The gateway configuration when `--config` is given.
+    func configuration() throws -> GatewayConfiguration? {
+        guard let file = configFile else { return nil }
+        do {
+            return try ConfigurationLoader.load(file: file)
+        } catch {
+            throw OperatorFailure.usage("cannot read the configuration \(file): \(error)")
+        }
+    }
+
+    /// The state directory named by exactly one of the two options.
+    func resolvedDirectory() throws -> String {
+        switch (stateDirectory, configFile) {
+        case (let directory?, nil):
+            return directory
+        case (nil, .some):
+            guard let configuration = try configuration() else { throw OperatorFailure.usage("no configuration") }
+            return configuration.stateDirectory
+        case (nil, nil):
+            throw OperatorFailure.usage("give --state-dir DIR or --config FILE to name the store")
+        case (.some, .some):
+            throw OperatorFailure.usage("give only one of --state-dir and --config")
+        }
+    }
+
+    /// Opens the existing store (never creates one); with `payloadKeys` also its payload keys.
+    func open(payloadKeys: Bool = false) throws -> SQLiteStore {
+        let directory = try resolvedDirectory()
+        let database = directory + "/" + SQLiteStore.databaseFileName
+        guard FileManager.default.fileExists(atPath: database) else {
+            throw OperatorFailure.usage("no store at \(database)")
+        }
+        do {
+            let store: SQLiteStore
+            if payloadKeys {
+                var isDirectory: ObjCBool = false
+                let keys = directory + "/" + SQLiteStore.keyDirectoryName
+                guard FileManager.default.fileExists(atPath: keys, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw OperatorFailure.usage("no payload keys at \(keys); the payload cannot be read")
+                }
+                store = try SQLiteStore.open(stateDirectory: directory)
+            } else {
+                store = try SQLiteStore.openWithoutKeys(stateDirectory: directory)
+            }
+            return store
+        } catch let error as StoreError {
+            throw OperatorFailure.usage("cannot open the store in \(directory): \(error)")
+        }
+    }
+}
