@@ -19,9 +19,10 @@ enum TimeText {
         return formatter.string(from: date)
     }
 
-    /// A short duration: `42s`, `7m05s`, `3h12m`, `2d04h`; negative durations as `-…`.
+    /// A short duration: `0.23s`, `42s`, `7m05s`, `3h12m`, `2d04h`; negative durations as `-…`.
     static func duration(_ seconds: TimeInterval) -> String {
         if seconds < 0 { return "-" + duration(-seconds) }
+        if seconds > 0, seconds < 10 { return String(format: "%.2fs", seconds) }
         let total = Int(seconds.rounded(.down))
         switch total {
         case ..<60: return "\(total)s"
