@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure throughput, latency and robustness (build with -c release first).",
         subcommands: [XMLBenchCommand.self, IntakeBenchCommand.self, LatencyBenchCommand.self, E2EBenchCommand.self,
-                      ChaosCommand.self]
+                      ChaosCommand.self, QueueScaleCommand.self]
     )
 }

@@ -67,11 +67,12 @@ struct ChaosCommand: AsyncParsableCommand {
         let client = try BenchIntakeClient(url: world.intakeURL, tls: world.senderTLS, connections: 64, timeoutSeconds: 10)
         let generator = LoadGenerator(client: client, messages: messages, maxRequests: 1_000_000)
         let faults = ChaosFaults(world: world)
-        let deadline = Date().addingTimeInterval(seconds)
+        let seconds = self.seconds, rate = max(1, self.rate), kills = max(0, self.kills)
         let started = Date()
-        async let load = generator.openLoop(rate: max(1, rate), seconds: seconds)
-        async let killed = faults.killGateway(kills: max(0, kills), seconds: seconds * 0.95)
-        async let flapped = partnerOutages ? faults.flapPartners(until: deadline) : 0
+        let flapDeadline = partnerOutages ? started.addingTimeInterval(seconds) : started
+        async let load = generator.openLoop(rate: rate, seconds: seconds)
+        async let killed = faults.killGateway(kills: kills, seconds: seconds * 0.95)
+        async let flapped = faults.flapPartners(until: flapDeadline)
         let result = await load
         let (killCount, slowestRestart) = try await killed
         let outages = try await flapped
