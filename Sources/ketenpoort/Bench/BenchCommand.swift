@@ -4,7 +4,8 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure throughput (build with -c release first).",
-        subcommands: [XMLBenchCommand.self]
+        abstract: "Measure throughput, latency and robustness (build with -c release first).",
+        subcommands: [XMLBenchCommand.self, IntakeBenchCommand.self, LatencyBenchCommand.self, E2EBenchCommand.self,
+                      ChaosCommand.self, QueueScaleCommand.self]
     )
 }

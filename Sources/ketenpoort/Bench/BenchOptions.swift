@@ -1,0 +1,37 @@
+import ArgumentParser
+import KetenpoortServer
+
+/// Options shared by the gateway benchmarks.
+struct GatewayBenchOptions: ParsableArguments {
+    @Option(help: "Seconds of measured load.")
+    var seconds: Double = 20
+
+    @Option(help: "Seconds of unmeasured warm-up load before measuring.")
+    var warmup: Double = 3
+
+    @Option(help: "Message template (default Examples/valid/zorgmelding-10kb.xml, ~10 KB, routes to vt-utrecht).")
+    var message: String?
+
+    @Option(help: "Deliveries in flight per partner.")
+    var partnerConcurrency: Int = 8
+
+    @Option(help: "Gateway log level (info is what production runs with).")
+    var gatewayLogLevel: String = "info"
+
+    @Option(help: "Seconds of `openssl speed` (0 skips it).")
+    var opensslSeconds: Int = 3
+
+    @Option(help: "Directory for the run's PKI, state, inboxes and logs (default: the temporary directory).")
+    var directory: String?
+
+    @Flag(help: "Keep the run directory afterwards.")
+    var keep = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    /// The retry policy the benchmarks run with: quick retries so a drained queue is reached soon.
+    var retry: GatewayConfiguration.RetryPolicy {
+        .init(initialDelaySeconds: 0.5, maxDelaySeconds: 2, maxAgeHours: 24, jitter: 0.2)
+    }
+}

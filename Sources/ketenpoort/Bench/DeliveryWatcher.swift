@@ -1,0 +1,67 @@
+import Foundation
+import Histogram
+import KetenpoortStore
+
+/// Reads the gateway's store from outside (read-only use of a second connection) to follow deliveries.
+struct DeliveryWatcher {
+    /// The gateway's store.
+    let store: SQLiteStore
+
+    /// Opens the store of a running gateway without payload keys.
+    init(stateDirectory: String) throws {
+        store = try SQLiteStore.openWithoutKeys(stateDirectory: stateDirectory)
+    }
+
+    /// Follows an already opened store.
+    init(store: SQLiteStore) {
+        self.store = store
+    }
+
+    /// Deliveries per state, summed over partners.
+    func countsByState() async throws -> [DeliveryState: Int] {
+        var counts: [DeliveryState: Int] = [:]
+        for row in try await store.countsByPartnerAndState() { counts[row.state, default: 0] += row.count }
+        return counts
+    }
+
+    /// Waits until no delivery is queued, sending or deferred; returns whether that happened within `timeout` seconds.
+    func waitUntilDrained(timeout: Double) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let counts = try await countsByState()
+            if (counts[.queued] ?? 0) + (counts[.sending] ?? 0) + (counts[.deferred] ?? 0) == 0 { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    /// Every delivery, in id order (paged).
+    func allDeliveries(state: DeliveryState? = nil) async throws -> [DeliveryRecord] {
+        var all: [DeliveryRecord] = []
+        var after: DeliveryID?
+        while true {
+            let page = try await store.listDeliveries(DeliveryFilter(state: state), after: after, limit: 10_000)
+            all += page
+            guard let last = page.last, page.count == 10_000 else { return all }
+            after = last.id
+        }
+    }
+
+    /// Latency from POST start to the stored receipt, and the delivery rate, for the accepted messages.
+    func endToEnd(acceptedAt: [String: Double]) async throws -> EndToEndFigures {
+        var histogram = LatencySummary.makeHistogram()
+        var delivered = 0
+        var lastDelivery = 0.0
+        for record in try await allDeliveries(state: .delivered) {
+            guard let start = acceptedAt[record.messageId], record.receipt != nil else { continue }
+            let end = record.updatedAt.timeIntervalSince1970
+            delivered += 1
+            lastDelivery = max(lastDelivery, end)
+            _ = histogram.record(UInt64(max(1, (end - start) * 1e6)))
+        }
+        let first = acceptedAt.values.min() ?? 0
+        let span = lastDelivery - first
+        return EndToEndFigures(delivered: delivered, undelivered: acceptedAt.count - delivered,
+                               deliveredPerSecond: span > 0 ? Double(delivered) / span : 0, latencyMs: LatencySummary(histogram))
+    }
+}
