@@ -59,6 +59,10 @@ struct QueueScaleCommand: AsyncParsableCommand {
             counts = try await watcher.countsByState()
             statusTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
+        var commandTimes: [Double] = []
+        for _ in 0..<5 {
+            commandTimes.append(try Self.timeQueueStatus(stateDirectory: world.stateDirectory))
+        }
         await world.gateway.stop(signal: SIGTERM, timeout: 60)
         let secondStart = try await world.startGateway(timeout: 120)
         try await Task.sleep(for: .seconds(2))
@@ -68,9 +72,23 @@ struct QueueScaleCommand: AsyncParsableCommand {
             build: BenchReport.buildKind, messages: messages, payloadBytes: payloadBytes, fillSeconds: fillSeconds,
             startupEmptyLeasesSeconds: firstStart, startupWithBacklogSeconds: secondStart,
             rssSamplesMiB: samples, peakRSSMiB: max(peak, afterRestart?.peakRSSMiB ?? 0),
-            countsQueryMs: statusTimes, states: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
+            countsQueryMs: statusTimes, queueStatusCommandMs: commandTimes, states: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
             load: MachineLoad.now())
         if json { try printJSON(report) } else { report.printTable() }
+    }
+
+    /// Runs `ketenpoort queue status` as an operator would (a new process) and returns its wall time in milliseconds.
+    static func timeQueueStatus(stateDirectory: String) throws -> Double {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ChildProcess.executable())
+        process.arguments = ["queue", "status", "--state-dir", stateDirectory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("queue status exited with \(process.terminationStatus)") }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 }
 
@@ -132,6 +150,8 @@ struct QueueScaleReport: Codable {
     var peakRSSMiB: Double
     /// Milliseconds of the counts-per-partner-and-state query (what `queue status` runs), five runs.
     var countsQueryMs: [Double]
+    /// Milliseconds of the whole `ketenpoort queue status` command (process start to exit), five runs.
+    var queueStatusCommandMs: [Double]
     /// Deliveries per state when measured.
     var states: [String: Int]
     /// Load averages at the end.
@@ -148,7 +168,8 @@ struct QueueScaleReport: Codable {
             ("start-up to serving (restart)", String(format: "%.2f s", startupWithBacklogSeconds)),
             ("gateway RSS first / last / max sample", String(format: "%.1f / %.1f / %.1f MiB", first, last, rssSamplesMiB.max() ?? 0)),
             ("gateway peak RSS", String(format: "%.1f MiB", peakRSSMiB)),
-            ("queue status query", countsQueryMs.map { String(format: "%.0f", $0) }.joined(separator: ", ") + " ms"),
+            ("counts query (what queue status runs)", countsQueryMs.map { String(format: "%.0f", $0) }.joined(separator: ", ") + " ms"),
+            ("`ketenpoort queue status` wall time", queueStatusCommandMs.map { String(format: "%.0f", $0) }.joined(separator: ", ") + " ms"),
             ("deliveries by state", states.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")),
             ("load average", String(format: "%.2f (%d cores)", load.load1, load.cores)),
         ]
