@@ -21,6 +21,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/err.h>
 
 /* ---------------------------------------------------------------- initialisation, errors */
 
@@ -157,40 +159,6 @@ int kp_key_kind(xmlSecKeyPtr key) {
     return 0;
 }
 
-xmlSecKeysMngrPtr kp_trust_manager_create(const unsigned char *pem, int length) {
-    xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
-    if (mngr == NULL) { return NULL; }
-    if (xmlSecOpenSSLAppDefaultKeysMngrInit(mngr) < 0) {
-        xmlSecKeysMngrDestroy(mngr);
-        return NULL;
-    }
-    /* A PEM bundle may hold several certificates: load each separately. */
-    static const char begin[] = "-----BEGIN CERTIFICATE-----";
-    static const char end[] = "-----END CERTIFICATE-----";
-    const char *p = (const char *)pem;
-    const char *limit = p + length;
-    int loaded = 0;
-    while (p < limit) {
-        const char *b = memmem(p, (size_t)(limit - p), begin, sizeof(begin) - 1);
-        if (b == NULL) { break; }
-        const char *e = memmem(b, (size_t)(limit - b), end, sizeof(end) - 1);
-        if (e == NULL) { break; }
-        e += sizeof(end) - 1;
-        if (xmlSecOpenSSLAppKeysMngrCertLoadMemory(mngr, (const xmlSecByte *)b, (xmlSecSize)(e - b),
-                                                   xmlSecKeyDataFormatPem, xmlSecKeyDataTypeTrusted) < 0) {
-            xmlSecKeysMngrDestroy(mngr);
-            return NULL;
-        }
-        loaded++;
-        p = e;
-    }
-    if (loaded == 0) {
-        xmlSecKeysMngrDestroy(mngr);
-        return NULL;
-    }
-    return mngr;
-}
-
 /* ---------------------------------------------------------------- signing */
 
 int kp_sign_enveloped(xmlDocPtr doc, xmlSecKeyPtr key, kp_sig_alg alg) {
@@ -229,7 +197,74 @@ fail:
 
 /* ---------------------------------------------------------------- verification */
 
-kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, long verification_time) {
+/* Checks that cert chains to a certificate in trust at verification_time (0: now), with the other
+   KeyInfo certificates as untrusted intermediates. Returns 0, or an XMLSEC_ERRORS_R_CERT_* reason. */
+static int kp_check_chain(X509 *cert, xmlSecKeyDataPtr x509, X509_STORE *trust, long verification_time) {
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    int reason = XMLSEC_ERRORS_R_CERT_VERIFY_FAILED;
+    if (untrusted == NULL || ctx == NULL) { goto done; }
+    xmlSecSize count = xmlSecOpenSSLKeyDataX509GetCertsSize(x509);
+    for (xmlSecSize i = 0; i < count; i++) {
+        X509 *other = xmlSecOpenSSLKeyDataX509GetCert(x509, i);
+        if (other != NULL && other != cert) { sk_X509_push(untrusted, other); }
+    }
+    if (X509_STORE_CTX_init(ctx, trust, cert, untrusted) != 1) { goto done; }
+    if (verification_time > 0) { X509_STORE_CTX_set_time(ctx, 0, (time_t)verification_time); }
+    if (X509_verify_cert(ctx) == 1) {
+        reason = 0;
+    } else {
+        int error = X509_STORE_CTX_get_error(ctx);
+        if (error == X509_V_ERR_CERT_HAS_EXPIRED) { reason = XMLSEC_ERRORS_R_CERT_HAS_EXPIRED; }
+        else if (error == X509_V_ERR_CERT_NOT_YET_VALID) { reason = XMLSEC_ERRORS_R_CERT_NOT_YET_VALID; }
+    }
+done:
+    if (ctx != NULL) { X509_STORE_CTX_free(ctx); }
+    if (untrusted != NULL) { sk_X509_free(untrusted); }
+    ERR_clear_error();
+    return reason;
+}
+
+X509_STORE *kp_trust_store_create(const unsigned char *pem, int length) {
+    X509_STORE *store = X509_STORE_new();
+    BIO *bio = BIO_new_mem_buf(pem, length);
+    int loaded = 0;
+    if (store == NULL || bio == NULL) { goto fail; }
+    X509 *cert;
+    while ((cert = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        int added = X509_STORE_add_cert(store, cert);
+        X509_free(cert);
+        if (added != 1) { goto fail; }
+        loaded++;
+    }
+    ERR_clear_error();
+    if (loaded == 0) { goto fail; }
+    /* Every configured certificate is an anchor, also a pinned leaf or an intermediate. */
+    X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+    BIO_free(bio);
+    return store;
+fail:
+    ERR_clear_error();
+    if (bio != NULL) { BIO_free(bio); }
+    if (store != NULL) { X509_STORE_free(store); }
+    return NULL;
+}
+
+void kp_trust_store_free(X509_STORE *store) {
+    if (store != NULL) { X509_STORE_free(store); }
+}
+
+xmlSecKeysMngrPtr kp_keyinfo_manager_create(void) {
+    xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
+    if (mngr == NULL) { return NULL; }
+    if (xmlSecOpenSSLAppDefaultKeysMngrInit(mngr) < 0) {
+        xmlSecKeysMngrDestroy(mngr);
+        return NULL;
+    }
+    return mngr;
+}
+
+kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, X509_STORE *trust, long verification_time) {
     kp_verify_result result;
     memset(&result, 0, sizeof(result));
     kp_last_reason = 0;
@@ -258,7 +293,10 @@ kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mng
     if (xmlSecPtrListAdd(&(ctx->keyInfoReadCtx.enabledKeyData), (const xmlSecPtr)xmlSecOpenSSLKeyDataX509Id) < 0) {
         goto done;
     }
-    ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_STOP_ON_INVALID_CERT;
+    /* xmlsec only reads the certificate from KeyInfo; the chain is checked below against our own
+       store, which holds the configured anchors and nothing else (xmlsec's store also loads the
+       system CAs, and reloading them per verification was most of its cost). */
+    ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
     ctx->keyInfoReadCtx.certsVerificationTime = (time_t)verification_time;
 
     if (xmlSecDSigCtxVerify(ctx, signature) < 0) { goto done; }
@@ -267,6 +305,11 @@ kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mng
     xmlSecKeyDataPtr x509 = xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id);
     X509 *cert = (x509 != NULL) ? xmlSecOpenSSLKeyDataX509GetKeyCert(x509) : NULL;
     if (cert == NULL) { goto done; }
+    int chain = kp_check_chain(cert, x509, trust, verification_time);
+    if (chain != 0) {
+        kp_last_reason = chain;
+        goto done;
+    }
     uint32_t usage = X509_get_key_usage(cert);
     result.key_usage_ok = (usage != UINT32_MAX && (usage & KU_DIGITAL_SIGNATURE)) ? 1 : 0;
     unsigned char *der = NULL;

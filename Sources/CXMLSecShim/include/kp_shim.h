@@ -61,6 +61,9 @@ typedef enum { KP_SIG_RSA_SHA256 = 1, KP_SIG_ECDSA_SHA256 = 2 } kp_sig_alg;
    of the root and signs it with a duplicate of key. Returns 0 on success. */
 int kp_sign_enveloped(xmlDocPtr doc, xmlSecKeyPtr key, kp_sig_alg alg);
 
+/* OpenSSL's certificate store (X509_STORE), declared here so Swift need not import OpenSSL's headers. */
+struct x509_store_st;
+
 /* Result of kp_verify_signature. */
 typedef struct {
     int ok;                 /* 1 when the signature verified */
@@ -72,11 +75,21 @@ typedef struct {
 
 /* Verifies the given ds:Signature node with a restricted context: only URI="", only the enveloped
    and exclusive C14N transforms, SHA-256+ digests, RSA/ECDSA SHA-256+ signatures, keys only from
-   X509Data certificates chained to the trusted certificates in mngr, at verification_time (0: now). */
-kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, long verification_time);
+   an X509Data certificate that chains to a certificate in trust at verification_time (0: now).
+   mngr (from kp_keyinfo_manager_create) only reads KeyInfo and may be shared between threads. */
+kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, struct x509_store_st *trust,
+                                     long verification_time);
 
-/* Creates a keys manager that trusts the given PEM certificates (concatenated); NULL on failure. */
-xmlSecKeysMngrPtr kp_trust_manager_create(const unsigned char *pem, int length);
+/* A certificate store holding exactly the given PEM certificates as trust anchors; NULL on failure.
+   Safe to share between threads once made. */
+struct x509_store_st *kp_trust_store_create(const unsigned char *pem, int length);
+
+/* Frees a store from kp_trust_store_create. */
+void kp_trust_store_free(struct x509_store_st *store);
+
+/* A keys manager for reading KeyInfo (no trust decisions are taken from it); NULL on failure. */
+xmlSecKeysMngrPtr kp_keyinfo_manager_create(void);
+
 
 /* Loads a PEM private key and attaches its PEM certificate; NULL on failure. */
 xmlSecKeyPtr kp_key_load(const unsigned char *key_pem, int key_len, const unsigned char *cert_pem, int cert_len);

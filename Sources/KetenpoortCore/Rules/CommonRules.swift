@@ -61,7 +61,7 @@ public struct NoFutureDates: DomainRule {
 
     /// Checks the date elements listed in `pastDateElements`.
     public func check(_ root: XMLElementNode, context: RuleContext) -> [Finding] {
-        let latestAllowed = DutchCalendar.dateString(context.now.addingTimeInterval(Self.allowedSkew))
+        let latestAllowed = context.latestAllowedDay
         return root.allElements().filter { element in
             guard Self.pastDateElements.contains(element.name), let day = DutchCalendar.datePart(element.text) else { return false }
             return day > latestAllowed || (element.name.hasSuffix("Tijdstip") && Self.isFutureMoment(element.text, context))
@@ -71,14 +71,7 @@ public struct NoFutureDates: DomainRule {
     }
 
     private static func isFutureMoment(_ text: String, _ context: RuleContext) -> Bool {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        var moment = formatter.date(from: text)
-        if moment == nil {
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            moment = formatter.date(from: text)
-        }
-        guard let moment else { return false }
+        guard let moment = DutchCalendar.moment(text) else { return false }
         return moment > context.now.addingTimeInterval(allowedSkew)
     }
 }

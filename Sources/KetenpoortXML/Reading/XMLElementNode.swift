@@ -42,6 +42,17 @@ public struct XMLElementNode: Sendable, Hashable {
         return result
     }
 
+    /// The text without leading and trailing XML whitespace (space, tab, CR, LF); Foundation's trimming is far slower on Linux.
+    static func trimmed(_ text: String) -> String {
+        let bytes = text.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        if first == bytes.startIndex && last == bytes.index(before: bytes.endIndex) { return text }
+        return String(text[first...last])
+    }
+
     /// Copies a libxml2 element and its subtree.
     init(copying node: xmlNodePtr, path parentPath: String, index: Int? = nil) {
         let localName = String(cString: node.pointee.name)
@@ -89,7 +100,7 @@ public struct XMLElementNode: Sendable, Hashable {
             }
             child = current.pointee.next
         }
-        self.text = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        self.text = Self.trimmed(text)
         self.attributes = attributes
         self.children = children
     }

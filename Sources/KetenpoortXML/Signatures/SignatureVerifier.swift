@@ -3,16 +3,30 @@ internal import CXMLSec
 internal import CXMLSecShim
 
 /// Verifies enveloped signatures against configured trust anchors, refusing anything outside the profile.
-public final class SignatureVerifier: Sendable {
-    private let trustAnchorsPEM: Data
+public final class SignatureVerifier: @unchecked Sendable {
+    // Both are made once and only read afterwards: OpenSSL's X509_STORE is safe for concurrent
+    // verifications, and the keys manager only serves KeyInfo reading (no trust decision is taken from it).
+    private let trustStore: OpaquePointer
+    private let keyInfoManager: xmlSecKeysMngrPtr
 
     /// Creates a verifier that trusts the certificates in a PEM bundle (CA certificates or pinned leaves).
     public init(trustAnchorsPEM: Data) throws {
         try XMLLibrary.ensureReady()
-        // Load once now so a bad bundle is reported at start-up, not on the first message.
-        guard let manager = Self.makeManager(trustAnchorsPEM) else { throw SignatureFailure.trustAnchorsUnusable }
-        xmlSecKeysMngrDestroy(manager)
-        self.trustAnchorsPEM = trustAnchorsPEM
+        let store = trustAnchorsPEM.withUnsafeBytes { raw in
+            kp_trust_store_create(raw.bindMemory(to: UInt8.self).baseAddress, Int32(raw.count))
+        }
+        guard let store else { throw SignatureFailure.trustAnchorsUnusable }
+        guard let manager = kp_keyinfo_manager_create() else {
+            kp_trust_store_free(store)
+            throw SignatureFailure.trustAnchorsUnusable
+        }
+        trustStore = store
+        keyInfoManager = manager
+    }
+
+    deinit {
+        xmlSecKeysMngrDestroy(keyInfoManager)
+        kp_trust_store_free(trustStore)
     }
 
     /// Creates a verifier from a PEM file of trusted certificates.
@@ -29,11 +43,8 @@ public final class SignatureVerifier: Sendable {
         guard let rootNode = xmlDocGetRootElement(document.pointer), let signatureNode = Self.lastElementChild(of: rootNode) else {
             throw .misplaced
         }
-        // One keys manager per verification: nothing in xmlsec's X.509 store is shared between threads.
-        guard let manager = Self.makeManager(trustAnchorsPEM) else { throw .trustAnchorsUnusable }
-        defer { xmlSecKeysMngrDestroy(manager) }
         let seconds = time.map { Int(max(1, $0.timeIntervalSince1970)) } ?? 0
-        var result = kp_verify_signature(signatureNode, manager, seconds)
+        var result = kp_verify_signature(signatureNode, keyInfoManager, trustStore, seconds)
         defer { kp_free(result.cert_der) }
         guard result.ok == 1, let der = result.cert_der else {
             throw Self.failure(reason: result.xmlsec_reason)
@@ -49,12 +60,6 @@ public final class SignatureVerifier: Sendable {
     public func verify(_ bytes: Data, reader: SafeXMLReader = SafeXMLReader(), at time: Date? = nil) throws -> SignerIdentity {
         let document = try reader.read(bytes)
         return try verify(document, at: time)
-    }
-
-    private static func makeManager(_ pem: Data) -> xmlSecKeysMngrPtr? {
-        pem.withUnsafeBytes { raw in
-            kp_trust_manager_create(raw.bindMemory(to: UInt8.self).baseAddress, Int32(raw.count))
-        }
     }
 
     private static func lastElementChild(of node: xmlNodePtr) -> xmlNodePtr? {

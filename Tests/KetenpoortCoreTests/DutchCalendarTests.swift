@@ -1,0 +1,35 @@
+import Foundation
+import KetenpoortCore
+import XCTest
+
+/// The hand-written date parsing the rules use agrees with Foundation's ISO 8601 parser.
+final class DutchCalendarTests: XCTestCase {
+    func testMomentAgreesWithFoundationOnValidDateTimes() throws {
+        let samples = [
+            "2026-06-22T14:05:00+02:00", "2026-01-01T00:00:00Z", "1999-12-31T23:59:59-05:30", "2024-02-29T12:00:00+00:00",
+            "2026-11-23T10:00:00.250+01:00", "1970-01-01T00:00:00Z", "2100-03-01T06:07:08+14:00", "1900-02-28T23:00:00z",
+        ]
+        let formatter = ISO8601DateFormatter()
+        for sample in samples {
+            formatter.formatOptions = sample.contains(".") ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+            let expected = try XCTUnwrap(formatter.date(from: sample.uppercased()), sample)
+            let parsed = try XCTUnwrap(DutchCalendar.moment(sample), sample)
+            XCTAssertEqual(parsed.timeIntervalSince1970, expected.timeIntervalSince1970, accuracy: 0.0005, sample)
+        }
+    }
+
+    func testMomentRefusesOtherShapes() {
+        for sample in ["2026-06-22", "2026-06-22T14:05:00", "2026-13-01T00:00:00Z", "2026-06-22 14:05:00Z", "2026-06-22T14:05:00+0200",
+                       "2026-06-22T14:05:00.Z", "2026-06-22T25:00:00Z", "x026-06-22T14:05:00Z", "2026-06-22T14:05:00Z ", ""] {
+            XCTAssertNil(DutchCalendar.moment(sample), sample)
+        }
+    }
+
+    func testDateStringIsTheDayInAmsterdam() {
+        // 23:30 UTC on 31 December is already 1 January in Amsterdam (UTC+1 in winter).
+        let lateEvening = Date(timeIntervalSince1970: 1_798_759_800)   // 2026-12-31T23:30:00Z
+        XCTAssertEqual(DutchCalendar.dateString(lateEvening), "2027-01-01")
+        XCTAssertTrue(DutchCalendar.isMinor(born: "2009-01-02", on: "2027-01-01"))
+        XCTAssertFalse(DutchCalendar.isMinor(born: "2009-01-01", on: "2027-01-01"))
+    }
+}
