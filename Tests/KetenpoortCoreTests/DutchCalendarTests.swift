@@ -32,4 +32,21 @@ final class DutchCalendarTests: XCTestCase {
         XCTAssertTrue(DutchCalendar.isMinor(born: "2009-01-02", on: "2027-01-01"))
         XCTAssertFalse(DutchCalendar.isMinor(born: "2009-01-01", on: "2027-01-01"))
     }
+
+    func testRFC3339FormattingAgreesWithFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var generator = SystemRandomNumberGenerator()
+        var moments: [Double] = [0, -1, 951_782_400, 1_798_761_599.9996, -62_135_596_800, 4_102_444_800.5]
+        for _ in 0..<500 { moments.append(Double(Int64.random(in: -2_000_000_000_000...9_000_000_000_000, using: &generator)) / 1000) }
+        for seconds in moments {
+            let date = Date(timeIntervalSince1970: seconds)
+            let ours = RFC3339.utc(date, fractionalSeconds: true)
+            let parsed = DutchCalendar.moment(ours)
+            XCTAssertNotNil(parsed, ours)
+            XCTAssertEqual(parsed?.timeIntervalSince1970 ?? .nan, (seconds * 1000).rounded() / 1000, accuracy: 0.0005, ours)
+            if seconds >= 0 { XCTAssertEqual(ours, formatter.string(from: Date(timeIntervalSince1970: (seconds * 1000).rounded() / 1000)), ours) }
+        }
+        XCTAssertEqual(RFC3339.utc(Date(timeIntervalSince1970: 1_798_759_800)), "2026-12-31T23:30:00Z")
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KetenpoortCore
 import KetenpoortStore
 
 /// The JSON answer to intake and status requests: where each recipient's delivery stands.
@@ -19,13 +20,12 @@ struct MessageStatusResponse: Encodable, Sendable {
     let statusUrl: String
 
     init(_ status: MessageStatus) {
-        let formatter = ISO8601DateFormatter()
         messageId = status.message.id
         kind = status.message.kind
-        receivedAt = formatter.string(from: status.message.receivedAt)
+        receivedAt = RFC3339.utc(status.message.receivedAt)
         recipients = status.deliveries.map {
             Recipient(partner: $0.partner, state: $0.state.rawValue, attempts: $0.attempts,
-                      nextAttemptAt: $0.nextAttemptAt.map(formatter.string(from:)), lastErrorClass: $0.lastErrorClass?.rawValue)
+                      nextAttemptAt: $0.nextAttemptAt.map { RFC3339.utc($0) }, lastErrorClass: $0.lastErrorClass?.rawValue)
         }
         statusUrl = "/v1/berichten/\(status.message.id)"
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortCore
 
 /// Small text helpers for writing receipts.
 enum ReceiptXML {
@@ -21,7 +22,7 @@ enum ReceiptXML {
 
     /// A `TijdstipMetTijdzone`: UTC with milliseconds and `Z`.
     static func timestamp(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        RFC3339.utc(date, fractionalSeconds: true)
     }
 
     /// Whether `text` is a lowercase UUID as the contract's `UUID` type requires.

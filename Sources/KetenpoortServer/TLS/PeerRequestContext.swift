@@ -24,6 +24,7 @@ public struct PeerRequestContext: RequestContext {
     /// Reads the peer certificate from the channel's TLS handler (one hop to the event loop).
     public func loadPeerIdentity() async -> PeerIdentity? {
         guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
-        return try? PeerIdentity(certificate: certificate)
+        guard let der = try? certificate.toDERBytes() else { return nil }
+        return try? PeerIdentityCache.shared.identity(certificateDER: der)
     }
 }

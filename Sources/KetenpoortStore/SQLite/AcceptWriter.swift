@@ -34,7 +34,7 @@ enum AcceptWriter {
     private static func writeOne(_ db: Database, _ item: SealedAccept, nowMillis: Int64) throws -> AcceptOutcome {
         let message = item.message
         if let existing = try Row.fetchOne(
-            db, sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id = ?", arguments: [message.id]
+            try db.cachedStatement(sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id = ?"), arguments: [message.id]
         ).map(RowDecoding.message) {
             if existing.senderOIN != message.senderOIN {
                 throw StoreError.messageConflict(messageId: message.id, rule: "it was accepted before from another sender")
@@ -44,12 +44,12 @@ enum AcceptWriter {
             }
             return .duplicate(existing)
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO messages (id, kind, sender_oin, recipients, digest, received_ms, signed_ms, urgent,
                                       key_id, payload, retention_ms)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [
                 message.id, message.kind, message.senderOIN, message.recipients.joined(separator: "\n"),
                 message.digest, message.receivedAt.millis, message.signedAt.millis, message.urgent,
@@ -63,11 +63,11 @@ enum AcceptWriter {
             timeMillis: nowMillis)
         let due = message.receivedAt.millis
         for partner in message.recipients {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO deliveries (message_id, partner, state, urgent, attempts, due_ms, next_attempt_ms, updated_ms)
                     VALUES (?, ?, 'queued', ?, 0, ?, ?, ?)
-                    """,
+                    """).execute(
                 arguments: [message.id, partner, message.urgent, due, due, nowMillis])
             try audit.append(
                 db, event: .deliveryQueued, messageId: message.id, partner: partner, actor: .system,

@@ -8,7 +8,7 @@ struct AuditAppender {
 
     /// Reads the current head of the chain; call inside the write transaction that appends.
     init(_ db: Database) throws {
-        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") {
+        if let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")) {
             lastSequence = try row.decode(Int64.self, forColumn: "seq")
             lastHash = try row.decode(Data.self, forColumn: "hash")
         } else {

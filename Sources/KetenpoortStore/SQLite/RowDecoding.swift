@@ -81,7 +81,7 @@ enum RowDecoding {
 
     /// Fetches one delivery by id inside a transaction.
     static func fetchDelivery(_ db: Database, id: DeliveryID) throws -> DeliveryRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(deliveryColumns) FROM deliveries WHERE id = ?", arguments: [id])
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT \(deliveryColumns) FROM deliveries WHERE id = ?"), arguments: [id])
             .map(delivery)
     }
 }

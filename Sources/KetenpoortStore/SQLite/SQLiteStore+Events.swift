@@ -17,11 +17,11 @@ extension SQLiteStore {
             guard before.leaseOwner == owner else {
                 throw StoreError.leaseNotHeld(delivery: delivery, messageId: before.messageId, owner: owner, holder: before.leaseOwner)
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET state = 'failed', due_ms = NULL, next_attempt_ms = NULL, lease_expiry_ms = NULL,
                         last_error_class = ?, last_error_text = ?, receipt = ?, updated_ms = ? WHERE id = ?
-                    """,
+                    """).execute(
                 arguments: [ErrorClass.refused.rawValue, "refused by the partner: \(reasonText)", receipt, nowMillis, delivery])
             var audit = try AuditAppender(db)
             try audit.append(db, event: .deliveryRefused, messageId: before.messageId, partner: before.partner, actor: .system,
@@ -49,16 +49,16 @@ extension SQLiteStore {
         }
         let nowMillis = now.millis
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM messages WHERE id = ?", arguments: [messageId]) != nil else {
+            guard try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM messages WHERE id = ?"), arguments: [messageId]) != nil else {
                 throw StoreError.messageNotFound(messageId: messageId)
             }
             let active = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM deliveries WHERE message_id = ? AND state IN ('queued', 'sending', 'deferred')",
+                try db.cachedStatement(sql: "SELECT COUNT(*) FROM deliveries WHERE message_id = ? AND state IN ('queued', 'sending', 'deferred')"),
                 arguments: [messageId]) ?? 0
             guard active == 0 else {
                 throw StoreError.invalidArgument("message \(messageId) still has \(active) delivery(ies) queued, sending or deferred: hold or fail them first")
             }
-            try db.execute(sql: "UPDATE messages SET payload = NULL, purged_ms = ? WHERE id = ? AND payload IS NOT NULL",
+            try db.cachedStatement(sql: "UPDATE messages SET payload = NULL, purged_ms = ? WHERE id = ? AND payload IS NOT NULL").execute(
                            arguments: [nowMillis, messageId])
             guard db.changesCount > 0 else {
                 throw StoreError.invalidArgument("the payload of message \(messageId) was already purged")

@@ -27,20 +27,18 @@ extension SQLiteStore {
             var ids: [Int64] = []
             for urgent in [true, false] where ids.count < limit {
                 ids += try Int64.fetchAll(
-                    db,
-                    sql: "SELECT id FROM deliveries WHERE urgent = ? AND due_ms <= ? ORDER BY due_ms, id LIMIT ?",
+                    try db.cachedStatement(sql: "SELECT id FROM deliveries WHERE urgent = ? AND due_ms <= ? ORDER BY due_ms, id LIMIT ?"),
                     arguments: [urgent, nowMillis, limit - ids.count])
             }
             guard !ids.isEmpty else { return [] }
             let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
             let candidates = try Row.fetchAll(
-                db,
-                sql: """
+                try db.cachedStatement(sql: """
                     SELECT d.\(RowDecoding.deliveryColumns.replacingOccurrences(of: ", ", with: ", d.")),
                            m.kind AS m_kind, m.digest AS m_digest, m.key_id AS m_key_id, m.payload AS m_payload,
                            m.received_ms AS m_received_ms
                     FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.id IN (\(placeholders))
-                    """,
+                    """),
                 arguments: StatementArguments(ids))
             var byId: [Int64: Row] = [:]
             for row in candidates { byId[try row.decode(Int64.self, forColumn: "id")] = row }

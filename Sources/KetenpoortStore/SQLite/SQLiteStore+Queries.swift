@@ -6,10 +6,10 @@ extension SQLiteStore {
     public func status(messageId: String) async throws -> MessageStatus? {
         try await read { db in
             guard let message = try Row.fetchOne(
-                db, sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id = ?", arguments: [messageId]
+                try db.cachedStatement(sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id = ?"), arguments: [messageId]
             ).map(RowDecoding.message) else { return nil }
             let deliveries = try Row.fetchAll(
-                db, sql: "SELECT \(RowDecoding.deliveryColumns) FROM deliveries WHERE message_id = ? ORDER BY id",
+                try db.cachedStatement(sql: "SELECT \(RowDecoding.deliveryColumns) FROM deliveries WHERE message_id = ? ORDER BY id"),
                 arguments: [messageId]
             ).map(RowDecoding.delivery)
             return MessageStatus(message: message, deliveries: deliveries)
@@ -20,7 +20,7 @@ extension SQLiteStore {
     public func payload(messageId: String) async throws -> Data? {
         let row = try await read { db -> (Data?, String?)? in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT payload, key_id FROM messages WHERE id = ?", arguments: [messageId]) else { return nil }
+                try db.cachedStatement(sql: "SELECT payload, key_id FROM messages WHERE id = ?"), arguments: [messageId]) else { return nil }
             return (try row.decode(Data?.self, forColumn: "payload"), try row.decode(String?.self, forColumn: "key_id"))
         }
         guard let (sealed, keyId) = row else { throw StoreError.messageNotFound(messageId: messageId) }
@@ -40,7 +40,7 @@ extension SQLiteStore {
     public func countsByPartnerAndState() async throws -> [PartnerStateCount] {
         try await read { db in
             try Row.fetchAll(
-                db, sql: "SELECT partner, state, n FROM delivery_counts WHERE n > 0 ORDER BY partner, state"
+                try db.cachedStatement(sql: "SELECT partner, state, n FROM delivery_counts WHERE n > 0 ORDER BY partner, state")
             ).compactMap { row in
                 guard let state = DeliveryState(rawValue: try row.decode(String.self, forColumn: "state")) else {
                     return nil

@@ -16,11 +16,11 @@ extension SQLiteStore {
         let rule = TransitionRule(action: "deliver", allowed: [.sending], event: .deliveryDelivered, leaseOwner: owner)
         let receiptDigest = Data(SHA256.hash(data: receipt)).hexString
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET state = 'delivered', due_ms = NULL, next_attempt_ms = NULL,
                         lease_expiry_ms = NULL, receipt = ?, updated_ms = ? WHERE id = ?
-                    """,
+                    """).execute(
                 arguments: [receipt, nowMillis, before.id])
             return "attempt=\(before.attempts) receipt-sha256=\(receiptDigest)"
         }
@@ -34,11 +34,11 @@ extension SQLiteStore {
         let text = AuditText.clean(errorText)
         let untilMillis = until.millis
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE deliveries SET state = 'deferred', due_ms = ?, next_attempt_ms = ?, lease_expiry_ms = NULL,
                         last_error_class = ?, last_error_text = ?, updated_ms = ? WHERE id = ?
-                    """,
+                    """).execute(
                 arguments: [untilMillis, untilMillis, errorClass.rawValue, text, nowMillis, before.id])
             return "attempt=\(before.attempts) until=\(untilMillis) error=\(errorClass.rawValue)"
         }
@@ -70,8 +70,8 @@ extension SQLiteStore {
         try Self.validate(action)
         let rule = TransitionRule(action: "hold", allowed: [.queued, .deferred], event: .deliveryHeld, leaseOwner: nil)
         return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
-            try db.execute(
-                sql: "UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = ? WHERE id = ?",
+            try db.cachedStatement(
+                sql: "UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = ? WHERE id = ?").execute(
                 arguments: [nowMillis, before.id])
             return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
         }
@@ -138,20 +138,20 @@ extension SQLiteStore {
     }
 
     private static func markQueued(_ db: Database, id: DeliveryID, nowMillis: Int64) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE deliveries SET state = 'queued', due_ms = ?, next_attempt_ms = ?, lease_expiry_ms = NULL,
                     updated_ms = ? WHERE id = ?
-                """,
+                """).execute(
             arguments: [nowMillis, nowMillis, nowMillis, id])
     }
 
     private static func markFailed(_ db: Database, id: DeliveryID, errorClass: ErrorClass, text: String, nowMillis: Int64) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE deliveries SET state = 'failed', due_ms = NULL, next_attempt_ms = NULL, lease_expiry_ms = NULL,
                     last_error_class = ?, last_error_text = ?, updated_ms = ? WHERE id = ?
-                """,
+                """).execute(
             arguments: [errorClass.rawValue, text, nowMillis, id])
     }
 

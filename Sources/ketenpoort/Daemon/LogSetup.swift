@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCore
 import Logging
 
 /// How log lines are written.
@@ -35,7 +36,7 @@ struct StructuredLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var fields: [(String, String)] = [
-            ("time", ISO8601DateFormatter().string(from: Date())), ("level", event.level.rawValue), ("msg", "\(event.message)"),
+            ("time", RFC3339.utc(Date())), ("level", event.level.rawValue), ("msg", "\(event.message)"),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for key in merged.keys.sorted() { fields.append((key, "\(merged[key] ?? "")")) }
