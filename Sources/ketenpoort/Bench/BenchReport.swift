@@ -71,7 +71,7 @@ struct BenchReport: Encodable {
             ("gateway start-up to serving", String(format: "%.2f s", gatewayStartupSeconds)),
             ("gateway peak RSS", String(format: "%.1f MiB", gatewayPeakRSSMiB)),
             ("gateway CPU during load", String(format: "%.1f s (%.2f ms per message)", gatewayCPUSeconds, gatewayCPUMsPerMessage)),
-            ("partner endpoints CPU during load", String(format: "%.1f s", partnerCPUSeconds)),
+            ("partner endpoints CPU during load", String(format: "%.1f s", partnerCPUSeconds) + (mode == "e2e" ? "" : " (at nice 19)")),
             ("openssl speed rsa2048 sign, all cores", opensslRSA2048SignPerSecond.map { String(format: "%.0f /s", $0) } ?? "n/a"),
             ("intake rate / raw RSA signing rate", intakeToRawRSARatio.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a"),
             ("load average before / after", String(format: "%.2f / %.2f (%d cores)", loadBefore.load1, loadAfter.load1, loadAfter.cores)),

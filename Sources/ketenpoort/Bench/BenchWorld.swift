@@ -83,10 +83,12 @@ final class BenchWorld: Sendable {
     /// The intake URL.
     var intakeURL: String { "https://localhost:\(intakePort)/v1/berichten" }
 
-    /// Starts the partner endpoints and waits until they listen.
-    func startPartners() async throws {
+    /// Starts the partner endpoints and waits until they listen; `niceness` lowers their CPU priority
+    /// (in production they run on the partners' machines, not on the gateway's cores).
+    func startPartners(niceness: Int32 = 0) async throws {
         for (id, process) in partners {
             try process.start()
+            if niceness != 0, let pid = process.pid { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), niceness) }
             _ = try await waitUntilListening(partnerPorts[id] ?? 0, timeout: 30, while: process)
         }
     }
