@@ -8,7 +8,7 @@ extension SQLiteStore {
         let nowMillis = now.millis
         let reasonText = AuditText.clean(reason, limit: 60)
         let receiptDigest = Data(SHA256.hash(data: receipt)).hexString
-        return try await write { db in
+        return try await batchedWrite { db in
             guard let before = try RowDecoding.fetchDelivery(db, id: delivery) else { throw StoreError.deliveryNotFound(delivery) }
             guard before.state == .sending else {
                 throw StoreError.invalidTransition(delivery: delivery, messageId: before.messageId, action: "refuse",
@@ -36,7 +36,7 @@ extension SQLiteStore {
     public func record(event: AuditEvent, messageId: String, partner: String, actor: AuditActor, detail: String, now: Date) async throws {
         let nowMillis = now.millis
         let cleanDetail = AuditText.clean(detail, limit: 400)
-        try await write { db in
+        try await batchedWrite { db in
             var audit = try AuditAppender(db)
             try audit.append(db, event: event, messageId: messageId, partner: partner, actor: actor, detail: cleanDetail, timeMillis: nowMillis)
         }

@@ -23,7 +23,7 @@ extension SQLiteStore {
         }
         let nowMillis = now.millis
         let expiry = nowMillis + Int64((leaseDuration * 1000).rounded(.up))
-        let rows = try await write { db -> [LeasedRow] in
+        let rows = try await batchedWrite { db -> [LeasedRow] in
             var ids: [Int64] = []
             for urgent in [true, false] where ids.count < limit {
                 ids += try Int64.fetchAll(

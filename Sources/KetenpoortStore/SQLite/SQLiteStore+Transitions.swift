@@ -114,7 +114,7 @@ extension SQLiteStore {
         update: @escaping @Sendable (Database, DeliveryRecord, Int64) throws -> String
     ) async throws -> DeliveryRecord {
         let nowMillis = now.millis
-        return try await write { db in
+        return try await batchedWrite { db in
             guard let before = try RowDecoding.fetchDelivery(db, id: id) else {
                 throw StoreError.deliveryNotFound(id)
             }

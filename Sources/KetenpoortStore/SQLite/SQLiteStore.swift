@@ -7,6 +7,10 @@ public struct StoreStatistics: Sendable, Equatable {
     public var acceptCommits: Int64
     /// Accept calls written by those transactions.
     public var acceptCalls: Int64
+    /// Shared transactions of delivery transitions, leases and events.
+    public var batchedCommits: Int64 = 0
+    /// Operations written by those transactions.
+    public var batchedOperations: Int64 = 0
 }
 
 /// The SQLite implementation of ``MessageStore``: one WAL database file, `synchronous=FULL`.
@@ -24,6 +28,7 @@ public final class SQLiteStore: MessageStore {
     let pool: DatabasePool
     let cipher: PayloadCipher?
     let committer: GroupCommitter
+    let batcher: WriteBatcher
 
     /// Opens (or creates) the store in `stateDirectory`, creating a payload key on first use.
     public static func open(stateDirectory: String) throws -> SQLiteStore {
@@ -71,6 +76,7 @@ public final class SQLiteStore: MessageStore {
         }
         cipher = keyring.map(PayloadCipher.init(keyring:))
         committer = GroupCommitter(pool: pool)
+        batcher = WriteBatcher(pool: pool)
     }
 
     /// The writer connection's journal mode and `synchronous` level (2 = FULL), for checks and tests.
@@ -88,7 +94,9 @@ public final class SQLiteStore: MessageStore {
     /// The group commit counters so far.
     public func statistics() async -> StoreStatistics {
         let stats = await committer.statistics()
-        return StoreStatistics(acceptCommits: stats.commits, acceptCalls: stats.accepts)
+        let batched = await batcher.statistics()
+        return StoreStatistics(acceptCommits: stats.commits, acceptCalls: stats.accepts,
+                               batchedCommits: batched.commits, batchedOperations: batched.operations)
     }
 
     /// Stores a message and its deliveries in a shared (group) transaction; returns once durable.
@@ -106,9 +114,14 @@ public final class SQLiteStore: MessageStore {
         return try await committer.submit(SealedAccept(message: stored, sealedPayload: sealed))
     }
 
-    /// Runs `body` in a write transaction, mapping errors to ``StoreError``.
+    /// Runs `body` in a write transaction of its own, mapping errors to ``StoreError``.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.write(body) } catch { throw StoreError.wrap(error) }
+    }
+
+    /// Runs `body` in a savepoint of a transaction shared with concurrent callers (one fsync for all).
+    func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await batcher.submit(body)
     }
 
     /// Runs `body` on a read snapshot, mapping errors to ``StoreError``.
