@@ -24,6 +24,8 @@
 #include <openssl/pem.h>
 #include <openssl/err.h>
 
+static void kp_name_fields(X509 *cert, char *subject, int subject_cap, char *serial, int serial_cap);
+
 /* ---------------------------------------------------------------- initialisation, errors */
 
 static __thread int kp_last_reason = 0;
@@ -310,6 +312,7 @@ kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mng
         kp_last_reason = chain;
         goto done;
     }
+    kp_name_fields(cert, result.subject, (int)sizeof(result.subject), result.serial, (int)sizeof(result.serial));
     uint32_t usage = X509_get_key_usage(cert);
     result.key_usage_ok = (usage != UINT32_MAX && (usage & KU_DIGITAL_SIGNATURE)) ? 1 : 0;
     unsigned char *der = NULL;
@@ -332,12 +335,10 @@ done:
 
 /* ---------------------------------------------------------------- certificate names */
 
-int kp_cert_subject(const unsigned char *der, int len, char *subject, int subject_cap, char *serial, int serial_cap) {
+/* Writes the RFC 2253 subject and the subject serialNumber of cert into the buffers. */
+static void kp_name_fields(X509 *cert, char *subject, int subject_cap, char *serial, int serial_cap) {
     if (subject_cap > 0) { subject[0] = 0; }
     if (serial_cap > 0) { serial[0] = 0; }
-    const unsigned char *p = der;
-    X509 *cert = d2i_X509(NULL, &p, len);
-    if (cert == NULL) { return -1; }
     X509_NAME *name = X509_get_subject_name(cert);
     BIO *bio = BIO_new(BIO_s_mem());
     if (bio != NULL) {
@@ -355,6 +356,15 @@ int kp_cert_subject(const unsigned char *der, int len, char *subject, int subjec
             serial[n] = 0;
         }
     }
+}
+
+int kp_cert_subject(const unsigned char *der, int len, char *subject, int subject_cap, char *serial, int serial_cap) {
+    if (subject_cap > 0) { subject[0] = 0; }
+    if (serial_cap > 0) { serial[0] = 0; }
+    const unsigned char *p = der;
+    X509 *cert = d2i_X509(NULL, &p, len);
+    if (cert == NULL) { return -1; }
+    kp_name_fields(cert, subject, subject_cap, serial, serial_cap);
     X509_free(cert);
     return 0;
 }

@@ -71,6 +71,8 @@ typedef struct {
     int key_usage_ok;       /* 1 when the signing certificate has digitalSignature */
     unsigned char *cert_der;/* DER of the signing certificate (free with kp_free) */
     int cert_der_len;
+    char subject[1024];     /* the signing certificate's subject, RFC 2253 */
+    char serial[128];       /* its subject serialNumber (the OIN), empty if none */
 } kp_verify_result;
 
 /* Verifies the given ds:Signature node with a restricted context: only URI="", only the enveloped

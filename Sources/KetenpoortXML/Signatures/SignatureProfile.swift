@@ -1,18 +1,38 @@
+internal import CXMLSec
+
 /// Checks a signed document's shape against the agreed profile before any cryptography runs:
 /// the defence against signature wrapping.
 enum SignatureProfile {
     /// Throws the first way in which the document's signature deviates from the profile.
-    static func check(root: XMLElementNode) throws(SignatureFailure) {
-        let dsigElements = root.allElements().filter { $0.namespace == DSig.namespace }
-        let signatures = dsigElements.filter { $0.name == "Signature" }
-        guard !signatures.isEmpty else { throw .missing }
-        guard signatures.count == 1 else { throw .multiple }
-        guard let signature = root.children.last, signature.name == "Signature", signature.namespace == DSig.namespace else {
-            throw .misplaced
+    ///
+    /// Walks libxml2's tree once to count dsig elements, and copies only the signature into Swift values.
+    static func check(document: XMLDocument) throws(SignatureFailure) {
+        guard let root = xmlDocGetRootElement(document.pointer) else { throw .missing }
+        var dsigElements = 0
+        var signatures = 0
+        var lastChild: xmlNodePtr?
+        var stack: [xmlNodePtr] = [root]
+        while let node = stack.popLast() {
+            if isDSig(node) {
+                dsigElements += 1
+                if let name = node.pointee.name, xmlStrEqual(name, "Signature") != 0 { signatures += 1 }
+            }
+            var child = node.pointee.children
+            while let current = child {
+                if current.pointee.type == XML_ELEMENT_NODE {
+                    stack.append(current)
+                    if node == root { lastChild = current }
+                }
+                child = current.pointee.next
+            }
         }
+        guard signatures > 0 else { throw .missing }
+        guard signatures == 1 else { throw .multiple }
+        let rootPath = "/" + String(cString: root.pointee.name)
+        guard let lastChild, isDSig(lastChild), xmlStrEqual(lastChild.pointee.name, "Signature") != 0 else { throw .misplaced }
+        let signature = XMLElementNode(copying: lastChild, path: rootPath)
         // No dsig element may live outside the one signature (no detached SignedInfo or Reference).
-        let inside = Set(signature.allElements().map(\.path))
-        guard dsigElements.allSatisfy({ inside.contains($0.path) }) else { throw .multiple }
+        guard signature.allElements().filter({ $0.namespace == DSig.namespace }).count == dsigElements else { throw .multiple }
 
         // What is signed, and how, is checked first: it is the most telling reason to refuse.
         guard let signedInfo = signature.children.first, signedInfo.name == "SignedInfo" else {
@@ -25,6 +45,11 @@ enum SignatureProfile {
             throw .profile("ds:Signature must hold exactly SignedInfo, SignatureValue and KeyInfo")
         }
         try checkKeyInfo(signature.children[2])
+    }
+
+    private static func isDSig(_ node: xmlNodePtr) -> Bool {
+        guard let namespace = node.pointee.ns, let href = namespace.pointee.href else { return false }
+        return xmlStrEqual(href, DSig.namespace) != 0
     }
 
     private static func checkSignedInfo(_ signedInfo: XMLElementNode) throws(SignatureFailure) {

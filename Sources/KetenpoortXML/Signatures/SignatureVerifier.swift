@@ -38,8 +38,7 @@ public final class SignatureVerifier: @unchecked Sendable {
 
     /// Verifies the document's one signature at `time` (default now) and names the signer.
     public func verify(_ document: XMLDocument, at time: Date? = nil) throws(SignatureFailure) -> SignerIdentity {
-        guard let root = document.rootElement() else { throw .missing }
-        try SignatureProfile.check(root: root)
+        try SignatureProfile.check(document: document)
         guard let rootNode = xmlDocGetRootElement(document.pointer), let signatureNode = Self.lastElementChild(of: rootNode) else {
             throw .misplaced
         }
@@ -53,7 +52,9 @@ public final class SignatureVerifier: @unchecked Sendable {
         let certificate = Data(bytes: der, count: Int(result.cert_der_len))
         result.cert_der = nil
         kp_free(der)
-        return SignerIdentity(certificateDER: certificate)
+        let subject = withUnsafeBytes(of: result.subject) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let serial = withUnsafeBytes(of: result.serial) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return SignerIdentity(certificateDER: certificate, subject: subject, serialNumber: serial)
     }
 
     /// Reads the bytes safely and verifies them.
@@ -96,15 +97,21 @@ public struct SignerIdentity: Sendable, Hashable {
 
     /// Reads subject and OIN from a DER certificate.
     public init(certificateDER: Data) {
-        self.certificateDER = certificateDER
         var subjectBuffer = [CChar](repeating: 0, count: 1024)
         var serialBuffer = [CChar](repeating: 0, count: 128)
         _ = certificateDER.withUnsafeBytes { raw in
             kp_cert_subject(raw.bindMemory(to: UInt8.self).baseAddress, Int32(raw.count),
                             &subjectBuffer, Int32(subjectBuffer.count), &serialBuffer, Int32(serialBuffer.count))
         }
-        subject = String(decoding: subjectBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let subject = String(decoding: subjectBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let serial = String(decoding: serialBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        self.init(certificateDER: certificateDER, subject: subject, serialNumber: serial)
+    }
+
+    /// An identity from fields already read from the certificate.
+    init(certificateDER: Data, subject: String, serialNumber serial: String) {
+        self.certificateDER = certificateDER
+        self.subject = subject
         oin = serial.count == 20 && serial.allSatisfy(\.isASCII) && serial.allSatisfy(\.isNumber) ? serial : nil
     }
 }
