@@ -10,5 +10,14 @@ extension Date {
 
 extension Data {
     /// Lower-case hexadecimal text of the bytes.
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    public var hexString: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(count * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }

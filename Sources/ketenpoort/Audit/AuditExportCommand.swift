@@ -110,7 +110,7 @@ enum AuditJSON {
         return data
     }
 
-    private static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+    private static func hex(_ data: Data) -> String { data.hexString }
 
     private static func iso(_ millis: Int64) -> String {
         let formatter = ISO8601DateFormatter()

@@ -47,7 +47,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             print("checked \(report.recordCount) records before the break; \(report.checkpointCount) checkpoints")
             throw ExitCode(1)
         }
-        let head = report.headHash.map { String(format: "%02x", $0) }.joined()
+        let head = report.headHash.hexString
         print("OK: \(report.recordCount) records, \(report.checkpointCount) checkpoints verified; head \(head)")
         if report.checkpointCount == 0 {
             print("warning: no checkpoints; truncation of the chain cannot be detected")

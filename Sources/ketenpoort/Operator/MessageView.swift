@@ -34,7 +34,7 @@ struct MessageView {
             "urgent     \(message.urgent ? "yes" : "no")",
             "received   \(TimeText.time(message.receivedAt))",
             "signed     \(TimeText.time(message.signedAt))",
-            "digest     sha256:\(message.digest.map { String(format: "%02x", $0) }.joined())",
+            "digest     sha256:\(message.digest.hexString)",
             "retention  \(TimeText.time(message.retentionDeadline))",
             "payload    \(message.purgedAt.map { "purged at \(TimeText.time($0))" } ?? "stored (encrypted)")",
             "",
@@ -71,7 +71,7 @@ struct MessageView {
         return MessageJSON(
             message_id: message.id, kind: message.kind, sender_oin: message.senderOIN, urgent: message.urgent,
             received_at: TimeText.json(message.receivedAt), signed_at: TimeText.json(message.signedAt),
-            digest_sha256: message.digest.map { String(format: "%02x", $0) }.joined(),
+            digest_sha256: message.digest.hexString,
             retention_deadline: TimeText.json(message.retentionDeadline), purged_at: TimeText.json(message.purgedAt),
             deliveries: status.deliveries.map { delivery in
                 DeliveryJSON(

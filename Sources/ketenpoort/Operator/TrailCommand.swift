@@ -53,7 +53,7 @@ struct TrailCommand: AsyncParsableCommand {
                 try Output.json(TrailJSON(message_id: messageId, records: trail.map { record in
                     RecordJSON(seq: record.sequence, time: TimeText.json(record.time), event: record.event,
                                partner: record.partner, actor: record.actor, detail: record.detail,
-                               hash: record.hash.map { String(format: "%02x", $0) }.joined())
+                               hash: record.hash.hexString)
                 }, verification: verification))
             } else {
                 var table = TextTable(["SEQ", "TIME", "EVENT", "PARTNER", "ACTOR", "DETAIL"], rightAligned: [0])
