@@ -61,6 +61,8 @@ struct DevMode {
         let cert = sender.map { pki.path($0.tlsCertificate) } ?? "?"
         let key = sender.map { pki.path($0.tlsKey) } ?? "?"
         let example = ResourceLocation.find("Examples/valid/zorgmelding-rotterdam-kind.xml")?.path ?? "Examples/valid/zorgmelding-rotterdam-kind.xml"
+        // The running binary, so the commands work from another terminal whether or not ketenpoort is on the PATH.
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "ketenpoort"
         let text = """
 
             Ketenpoort is running in DEVELOPMENT mode (nothing here is for production).
@@ -70,11 +72,12 @@ struct DevMode {
               inboxes:  \(root.appendingPathComponent("inbox").path)/{\(Self.partners.joined(separator: ","))}
 
             Try it (as Politie Rotterdam):
-              ketenpoort submit \(example) \\
+              \(binary) submit \(example) \\
                   --url https://localhost:\(port)/v1/berichten \\
                   --cert \(cert) --key \(key) --ca \(pki.path(DevelopmentPKI.caCertificateFile))
 
-            Then look at the inbox of vt-rotterdam-rijnmond, or: ketenpoort queue status --state-dir \(root.appendingPathComponent("state").path)
+            Then look at the inbox of vt-rotterdam-rijnmond, or:
+              \(binary) queue status --state-dir \(root.appendingPathComponent("state").path)
             Stop with Ctrl-C.
 
             """
