@@ -56,12 +56,14 @@ public struct IntakeHandler: Sendable {
             return ProblemDetails.tooLarge(limit: maxBytes).response()
         }
         let now = Date()
+        let received = ContinuousClock.now
         let admitted: AdmittedMessage
         do {
             admitted = try pipeline.admit(bytes, authenticatedOIN: oin, now: now)
         } catch {
             return await refused(error, sender: oin)
         }
+        let signed = ContinuousClock.now
         let digest = Data(SHA256.hash(data: bytes))
         let days = retentionDays[admitted.kind.name] ?? admitted.kind.retentionDays
         let incoming = IncomingMessage(
@@ -70,6 +72,7 @@ public struct IntakeHandler: Sendable {
             retentionDeadline: now.addingTimeInterval(TimeInterval(days) * 86400))
         do {
             let outcome = try await store.accept(incoming, recipients: admitted.recipients)
+            let stored = ContinuousClock.now
             guard let status = try await store.status(messageId: admitted.header.messageId) else {
                 return ProblemDetails.unavailable("the message was stored but cannot be read back").response()
             }
@@ -80,6 +83,8 @@ public struct IntakeHandler: Sendable {
             logger.info("intake accepted", metadata: [
                 "message_id": "\(admitted.header.messageId)", "kind": "\(admitted.kind.name)", "sender": "\(oin)",
                 "partners": "\(admitted.recipients.joined(separator: ","))", "outcome": duplicate ? "duplicate" : "accepted",
+                "read_ms": "\(Self.millis(received - started))", "admit_ms": "\(Self.millis(signed - received))",
+                "store_ms": "\(Self.millis(stored - signed))",
             ])
             if !duplicate { onAccepted() }
             return MessageStatusResponse(status).response(status: duplicate ? .ok : .accepted)
@@ -94,6 +99,11 @@ public struct IntakeHandler: Sendable {
                                                          "error": "\(type(of: error))"])
             return ProblemDetails.unavailable("the message could not be stored durably; nothing was accepted").response()
         }
+    }
+
+    /// A duration in whole milliseconds, for log lines.
+    private static func millis(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     /// Maps an admission failure to its response, with a log line and an audit record (no content).
