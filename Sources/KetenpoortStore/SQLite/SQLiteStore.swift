@@ -58,6 +58,8 @@ public final class SQLiteStore: MessageStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Savepoints (one per batched operation) need statement journals; keep them off the disk.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
             pool = try DatabasePool(path: databasePath, configuration: configuration)
