@@ -88,12 +88,7 @@ final class BenchWorld: Sendable {
     func startPartners(niceness: Int32 = 0) async throws {
         for (id, process) in partners {
             try process.start()
-            if niceness != 0, let pid = process.pid {
-                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), niceness)
-                // Foundation starts children in a session of their own; with the kernel's autogroup scheduling a
-                // process nice value only counts inside its session, so the session's group is niced as well.
-                try? "\(niceness)".write(toFile: "/proc/\(pid)/autogroup", atomically: false, encoding: .utf8)
-            }
+            if niceness != 0, let pid = process.pid { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(pid), niceness) }
             _ = try await waitUntilListening(partnerPorts[id] ?? 0, timeout: 30, while: process)
         }
     }
