@@ -38,6 +38,16 @@ struct ActionRunner {
     /// Who and why.
     let operatorAction: OperatorAction
 
+    /// What the `queue retry/hold/release` commands share: open the store, apply `action` to `target`, print the report.
+    static func perform(_ action: QueueAction, on target: ActionTarget, location: StoreLocationOptions,
+                        operatorOptions: OperatorOptions, json: Bool) async throws {
+        let operatorAction = try operatorOptions.action(for: action.rawValue)
+        let store = try location.open()
+        defer { try? store.close() }
+        let report = try await ActionRunner(store: store, action: action, operatorAction: operatorAction).run(target)
+        try ActionOutput.print(report, json: json)
+    }
+
     /// Runs the action; a single message that has a delivery in a wrong state is refused without any change.
     func run(_ target: ActionTarget, now: Date = Date()) async throws -> ActionReport {
         var report = ActionReport(action: action.rawValue, operator_name: operatorAction.name)

@@ -29,12 +29,9 @@ struct QueueHoldCommand: AsyncParsableCommand {
     func run() async throws {
         try await runOperatorCommand {
             guard messageId != nil || partner != nil else { throw OperatorFailure.usage("name a message id or --partner P") }
-            let action = try operatorOptions.action(for: "hold")
-            let store = try location.open()
-            defer { try? store.close() }
-            let report = try await ActionRunner(store: store, action: .hold, operatorAction: action)
-                .run(ActionTarget(messageId: messageId, partner: partner, bulkStates: [.queued, .deferred]))
-            try ActionOutput.print(report, json: output.json)
+            try await ActionRunner.perform(
+                .hold, on: ActionTarget(messageId: messageId, partner: partner, bulkStates: [.queued, .deferred]),
+                location: location, operatorOptions: operatorOptions, json: output.json)
         }
     }
 }

@@ -29,12 +29,9 @@ struct QueueReleaseCommand: AsyncParsableCommand {
     func run() async throws {
         try await runOperatorCommand {
             guard messageId != nil || partner != nil else { throw OperatorFailure.usage("name a message id or --partner P") }
-            let action = try operatorOptions.action(for: "release")
-            let store = try location.open()
-            defer { try? store.close() }
-            let report = try await ActionRunner(store: store, action: .release, operatorAction: action)
-                .run(ActionTarget(messageId: messageId, partner: partner, bulkStates: [.held]))
-            try ActionOutput.print(report, json: output.json)
+            try await ActionRunner.perform(
+                .release, on: ActionTarget(messageId: messageId, partner: partner, bulkStates: [.held]),
+                location: location, operatorOptions: operatorOptions, json: output.json)
         }
     }
 }

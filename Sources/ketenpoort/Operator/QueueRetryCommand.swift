@@ -37,13 +37,10 @@ struct QueueRetryCommand: AsyncParsableCommand {
             guard messageId != nil || partner != nil || failed else {
                 throw OperatorFailure.usage("name a message id, --partner P or --failed")
             }
-            let action = try operatorOptions.action(for: "retry")
-            let store = try location.open()
-            defer { try? store.close() }
             let states: [DeliveryState] = partner != nil ? [.deferred] + (failed ? [.failed] : []) : [.failed]
-            let report = try await ActionRunner(store: store, action: .retry, operatorAction: action)
-                .run(ActionTarget(messageId: messageId, partner: partner, bulkStates: states))
-            try ActionOutput.print(report, json: output.json)
+            try await ActionRunner.perform(
+                .retry, on: ActionTarget(messageId: messageId, partner: partner, bulkStates: states),
+                location: location, operatorOptions: operatorOptions, json: output.json)
         }
     }
 }
