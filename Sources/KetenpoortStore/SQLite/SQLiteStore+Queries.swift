@@ -54,27 +54,7 @@ extension SQLiteStore {
 
     /// Deliveries matching `filter` after the id `after`, in id order, at most `limit` (keyset paging).
     public func listDeliveries(_ filter: DeliveryFilter, after: DeliveryID?, limit: Int) async throws -> [DeliveryRecord] {
-        guard limit > 0 else { throw StoreError.invalidArgument("the list limit must be positive") }
-        var conditions = ["id > ?"]
-        var arguments: [(any DatabaseValueConvertible)?] = [after ?? 0]
-        if let partner = filter.partner {
-            conditions.append("partner = ?")
-            arguments.append(partner)
-        }
-        if let state = filter.state {
-            conditions.append("state = ?")
-            arguments.append(state.rawValue)
-        }
-        if let messageId = filter.messageId {
-            conditions.append("message_id = ?")
-            arguments.append(messageId)
-        }
-        arguments.append(limit)
-        let sql = "SELECT \(RowDecoding.deliveryColumns) FROM deliveries WHERE "
-            + conditions.joined(separator: " AND ") + " ORDER BY id LIMIT ?"
-        let statementArguments = StatementArguments(arguments)
-        return try await read { db in
-            try Row.fetchAll(db, sql: sql, arguments: statementArguments).map(RowDecoding.delivery)
-        }
+        let queueFilter = QueueFilter(partner: filter.partner, states: filter.state.map { [$0] }, messageId: filter.messageId)
+        return try await listQueue(queueFilter, after: after, limit: limit).map(\.delivery)
     }
 }
