@@ -71,7 +71,7 @@ public struct NoFutureDates: DomainRule {
     }
 
     private static func isFutureMoment(_ text: String, _ context: RuleContext) -> Bool {
-        guard let moment = DutchCalendar.moment(text) else { return false }
+        guard let moment = RFC3339.parse(text) else { return false }
         return moment > context.now.addingTimeInterval(allowedSkew)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCore
 import KetenpoortStore
 
 /// `ketenpoort audit export`: writes audit records (and checkpoints) as JSON lines.
@@ -47,13 +48,7 @@ struct AuditExportCommand: AsyncParsableCommand {
     }
 
     private static func parseDate(_ text: String) throws -> Date {
-        let full = ISO8601DateFormatter()
-        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = full.date(from: text) { return date }
-        full.formatOptions = [.withInternetDateTime]
-        if let date = full.date(from: text) { return date }
-        full.formatOptions = [.withFullDate]
-        if let date = full.date(from: text) { return date }
+        if let date = TimeText.parseDate(text) { return date }
         throw ValidationError("--since \(text) is not an ISO 8601 date or date-time (e.g. 2026-11-23T08:00:00Z)")
     }
 }
@@ -91,13 +86,13 @@ enum AuditJSON {
         try encode(RecordLine(
             seq: record.sequence, time: iso(record.timeMillis), time_ms: record.timeMillis, event: record.event,
             message_id: record.messageId, partner: record.partner, actor: record.actor, detail: record.detail,
-            prev_hash: hex(record.previousHash), hash: hex(record.hash)))
+            prev_hash: record.previousHash.hexString, hash: record.hash.hexString))
     }
 
     /// One checkpoint as a JSON line (with a trailing newline).
     static func line(_ checkpoint: AuditCheckpoint) throws -> Data {
         try encode(CheckpointLine(
-            id: checkpoint.id, seq: checkpoint.sequence, head_hash: hex(checkpoint.headHash),
+            id: checkpoint.id, seq: checkpoint.sequence, head_hash: checkpoint.headHash.hexString,
             time: iso(checkpoint.timeMillis), time_ms: checkpoint.timeMillis, algorithm: checkpoint.algorithm,
             key_sha256: checkpoint.keyFingerprint, signature: checkpoint.signature.base64EncodedString()))
     }
@@ -110,11 +105,7 @@ enum AuditJSON {
         return data
     }
 
-    private static func hex(_ data: Data) -> String { data.hexString }
-
     private static func iso(_ millis: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
+        RFC3339.utc(Date(timeIntervalSince1970: Double(millis) / 1000), fractionalSeconds: true)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortCore
 
 /// Formats and parses the times and durations that operators read and type.
 enum TimeText {
@@ -13,10 +14,7 @@ enum TimeText {
 
     /// ISO 8601 in UTC with milliseconds, for JSON.
     static func json(_ date: Date?) -> String? {
-        guard let date else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        date.map { RFC3339.utc($0, fractionalSeconds: true) }
     }
 
     /// A short duration: `0.23s`, `42s`, `7m05s`, `3h12m`, `2d04h`; negative durations as `-…`.
@@ -43,6 +41,11 @@ enum TimeText {
 
     /// Parses an ISO 8601 date or date-time, or a duration meaning "that long ago"; nil if neither.
     static func parseMoment(_ text: String, now: Date) -> Date? {
+        parseDate(text) ?? parseDuration(text).map { now.addingTimeInterval(-$0) }
+    }
+
+    /// Parses an ISO 8601 date-time (with or without fractional seconds) or a date; nil if neither.
+    static func parseDate(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [
             [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate],
@@ -50,6 +53,6 @@ enum TimeText {
             formatter.formatOptions = options
             if let date = formatter.date(from: text) { return date }
         }
-        return parseDuration(text).map { now.addingTimeInterval(-$0) }
+        return nil
     }
 }
