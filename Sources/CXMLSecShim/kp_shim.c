@@ -184,12 +184,13 @@ int kp_sign_enveloped(xmlDocPtr doc, xmlSecKeyPtr key, kp_sig_alg alg) {
 
     xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
     if (ctx == NULL) { goto fail; }
-    ctx->signKey = xmlSecKeyDuplicate(key);
-    if (ctx->signKey == NULL || xmlSecDSigCtxSign(ctx, sig) < 0) {
-        xmlSecDSigCtxDestroy(ctx);
-        goto fail;
-    }
+    /* The key is borrowed: the caller guarantees no other thread uses it meanwhile, and it is
+       detached before the context is destroyed so that it survives for the next signature. */
+    ctx->signKey = key;
+    int signed_ok = xmlSecDSigCtxSign(ctx, sig) >= 0;
+    ctx->signKey = NULL;
     xmlSecDSigCtxDestroy(ctx);
+    if (!signed_ok) { goto fail; }
     return 0;
 fail:
     xmlUnlinkNode(sig);

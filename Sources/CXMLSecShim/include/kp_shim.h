@@ -58,7 +58,8 @@ kp_parse_result kp_parse(const char *bytes, int length);
 typedef enum { KP_SIG_RSA_SHA256 = 1, KP_SIG_ECDSA_SHA256 = 2 } kp_sig_alg;
 
 /* Appends an enveloped exclusive-C14N signature (ds:Signature, Reference URI="") as the last child
-   of the root and signs it with a duplicate of key. Returns 0 on success. */
+   of the root and signs it with key, which no other thread may use meanwhile and which stays the
+   caller's. Returns 0 on success. */
 int kp_sign_enveloped(xmlDocPtr doc, xmlSecKeyPtr key, kp_sig_alg alg);
 
 /* OpenSSL's certificate store (X509_STORE), declared here so Swift need not import OpenSSL's headers. */
