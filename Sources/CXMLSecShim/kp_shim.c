@@ -257,21 +257,62 @@ void kp_trust_store_free(X509_STORE *store) {
     if (store != NULL) { X509_STORE_free(store); }
 }
 
-xmlSecKeysMngrPtr kp_keyinfo_manager_create(void) {
-    xmlSecKeysMngrPtr mngr = xmlSecKeysMngrCreate();
-    if (mngr == NULL) { return NULL; }
-    if (xmlSecOpenSSLAppDefaultKeysMngrInit(mngr) < 0) {
-        xmlSecKeysMngrDestroy(mngr);
-        return NULL;
+xmlSecKeyPtr kp_verification_key_create(const unsigned char *const *ders, const int *lengths, int count) {
+    enum { kp_max_certificates = 8 };
+    X509 *certs[kp_max_certificates] = {0};
+    xmlSecKeyPtr key = NULL;
+    int leaf = -1;
+    if (count <= 0 || count > kp_max_certificates) { return NULL; }
+    for (int i = 0; i < count; i++) {
+        const unsigned char *p = ders[i];
+        certs[i] = d2i_X509(NULL, &p, lengths[i]);
+        if (certs[i] == NULL || p != ders[i] + lengths[i]) { goto done; }
     }
-    return mngr;
+    /* The signing certificate is the one that issued none of the others; exactly one must. */
+    for (int i = 0; i < count; i++) {
+        int issues_another = 0;
+        for (int j = 0; j < count; j++) {
+            if (j != i && X509_check_issued(certs[i], certs[j]) == X509_V_OK) { issues_another = 1; }
+        }
+        if (!issues_another) {
+            if (leaf >= 0) { goto done; }
+            leaf = i;
+        }
+    }
+    if (leaf < 0) { goto done; }
+    BIO *bio = BIO_new_mem_buf(ders[leaf], lengths[leaf]);
+    if (bio == NULL) { goto done; }
+    key = xmlSecOpenSSLAppKeyFromCertLoadBIO(bio, xmlSecKeyDataFormatDer);
+    BIO_free(bio);
+    if (key == NULL) { goto done; }
+    /* The key's X.509 data names the signing certificate and holds the others as intermediates;
+       each adopted certificate is the key's from then on. */
+    xmlSecKeyDataPtr x509 = xmlSecKeyEnsureData(key, xmlSecOpenSSLKeyDataX509Id);
+    if (x509 == NULL || xmlSecOpenSSLKeyDataX509AdoptKeyCert(x509, certs[leaf]) < 0) { goto fail; }
+    certs[leaf] = NULL;
+    for (int i = 0; i < count; i++) {
+        if (certs[i] == NULL) { continue; }
+        if (xmlSecOpenSSLKeyDataX509AdoptCert(x509, certs[i]) < 0) { goto fail; }
+        certs[i] = NULL;
+    }
+    goto done;
+fail:
+    xmlSecKeyDestroy(key);
+    key = NULL;
+done:
+    for (int i = 0; i < count; i++) { if (certs[i] != NULL) { X509_free(certs[i]); } }
+    kp_last_reason = 0;
+    ERR_clear_error();
+    return key;
 }
 
-kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, X509_STORE *trust, long verification_time) {
+kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeyPtr key, X509_STORE *trust, long verification_time) {
     kp_verify_result result;
     memset(&result, 0, sizeof(result));
     kp_last_reason = 0;
-    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(mngr);
+    if (key == NULL) { return result; }
+    /* No keys manager: KeyInfo is never interpreted by xmlsec, the key comes only from the caller. */
+    xmlSecDSigCtxPtr ctx = xmlSecDSigCtxCreate(NULL);
     if (ctx == NULL) { return result; }
 
     /* Only a same-document whole-document reference. */
@@ -292,20 +333,14 @@ kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mng
     for (size_t i = 0; i < sizeof(signatureTransforms) / sizeof(signatureTransforms[0]); i++) {
         if (xmlSecDSigCtxEnableSignatureTransform(ctx, signatureTransforms[i]) < 0) { goto done; }
     }
-    /* Keys come only from an X.509 certificate that chains to a trusted certificate. */
-    if (xmlSecPtrListAdd(&(ctx->keyInfoReadCtx.enabledKeyData), (const xmlSecPtr)xmlSecOpenSSLKeyDataX509Id) < 0) {
-        goto done;
-    }
-    /* xmlsec only reads the certificate from KeyInfo; the chain is checked below against our own
-       store, which holds the configured anchors and nothing else (xmlsec's store also loads the
-       system CAs, and reloading them per verification was most of its cost). */
-    ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
-    ctx->keyInfoReadCtx.certsVerificationTime = (time_t)verification_time;
-
-    if (xmlSecDSigCtxVerify(ctx, signature) < 0) { goto done; }
-    if (ctx->status != xmlSecDSigStatusSucceeded) { goto done; }
-    if (ctx->signKey == NULL) { goto done; }
-    xmlSecKeyDataPtr x509 = xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id);
+    /* The key is borrowed, and detached again before the context is destroyed. */
+    ctx->signKey = key;
+    int verified = xmlSecDSigCtxVerify(ctx, signature) >= 0 && ctx->status == xmlSecDSigStatusSucceeded;
+    ctx->signKey = NULL;
+    if (!verified) { goto done; }
+    /* The chain is checked against our own store, which holds the configured anchors and nothing else
+       (xmlsec's own store also loads the system CAs). */
+    xmlSecKeyDataPtr x509 = xmlSecKeyGetData(key, xmlSecOpenSSLKeyDataX509Id);
     X509 *cert = (x509 != NULL) ? xmlSecOpenSSLKeyDataX509GetKeyCert(x509) : NULL;
     if (cert == NULL) { goto done; }
     int chain = kp_check_chain(cert, x509, trust, verification_time);

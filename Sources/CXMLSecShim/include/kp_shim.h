@@ -76,11 +76,16 @@ typedef struct {
     char serial[128];       /* its subject serialNumber (the OIN), empty if none */
 } kp_verify_result;
 
+/* A verification key from the DER certificates of a signature's X509Data: the public key of the
+   one certificate that issued none of the others, carrying all of them as X.509 data. NULL when a
+   certificate cannot be read or no single signing certificate stands out. Free with xmlSecKeyDestroy. */
+xmlSecKeyPtr kp_verification_key_create(const unsigned char *const *ders, const int *lengths, int count);
+
 /* Verifies the given ds:Signature node with a restricted context: only URI="", only the enveloped
-   and exclusive C14N transforms, SHA-256+ digests, RSA/ECDSA SHA-256+ signatures, keys only from
-   an X509Data certificate that chains to a certificate in trust at verification_time (0: now).
-   mngr (from kp_keyinfo_manager_create) only reads KeyInfo and may be shared between threads. */
-kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeysMngrPtr mngr, struct x509_store_st *trust,
+   and exclusive C14N transforms, SHA-256+ digests, RSA/ECDSA SHA-256+ signatures, and only with
+   key (from kp_verification_key_create, used by no other thread meanwhile, and still the caller's),
+   whose signing certificate must chain to a certificate in trust at verification_time (0: now). */
+kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeyPtr key, struct x509_store_st *trust,
                                      long verification_time);
 
 /* A certificate store holding exactly the given PEM certificates as trust anchors; NULL on failure.
@@ -89,9 +94,6 @@ struct x509_store_st *kp_trust_store_create(const unsigned char *pem, int length
 
 /* Frees a store from kp_trust_store_create. */
 void kp_trust_store_free(struct x509_store_st *store);
-
-/* A keys manager for reading KeyInfo (no trust decisions are taken from it); NULL on failure. */
-xmlSecKeysMngrPtr kp_keyinfo_manager_create(void);
 
 
 /* Loads a PEM private key and attaches its PEM certificate; NULL on failure. */

@@ -1,12 +1,14 @@
+import Foundation
 internal import CXMLSec
 
 /// Checks a signed document's shape against the agreed profile before any cryptography runs:
 /// the defence against signature wrapping.
 enum SignatureProfile {
-    /// Throws the first way in which the document's signature deviates from the profile.
+    /// Throws the first way in which the document's signature deviates from the profile, or returns
+    /// the DER certificates of its X509Data.
     ///
     /// Walks libxml2's tree once to count dsig elements, and copies only the signature into Swift values.
-    static func check(document: XMLDocument) throws(SignatureFailure) {
+    static func check(document: XMLDocument) throws(SignatureFailure) -> [[UInt8]] {
         guard let root = xmlDocGetRootElement(document.pointer) else { throw .missing }
         var dsigElements = 0
         var signatures = 0
@@ -44,7 +46,7 @@ enum SignatureProfile {
               signature.children.allSatisfy({ $0.namespace == DSig.namespace }) else {
             throw .profile("ds:Signature must hold exactly SignedInfo, SignatureValue and KeyInfo")
         }
-        try checkKeyInfo(signature.children[2])
+        return try certificates(in: signature.children[2])
     }
 
     private static func isDSig(_ node: xmlNodePtr) -> Bool {
@@ -88,10 +90,26 @@ enum SignatureProfile {
         guard DSig.digests.contains(digest) else { throw .weakAlgorithm(digest) }
     }
 
-    private static func checkKeyInfo(_ keyInfo: XMLElementNode) throws(SignatureFailure) {
+    private static func certificates(in keyInfo: XMLElementNode) throws(SignatureFailure) -> [[UInt8]] {
         guard keyInfo.children.count == 1, let data = keyInfo.children.first, data.name == "X509Data",
-              !data.children.isEmpty, data.children.allSatisfy({ $0.name == "X509Certificate" }) else {
+              !data.children.isEmpty, data.children.count <= maxCertificates,
+              data.children.allSatisfy({ $0.name == "X509Certificate" }) else {
             throw .profile("KeyInfo must hold exactly one X509Data with the signing certificate")
         }
+        var certificates: [[UInt8]] = []
+        for element in data.children {
+            // Base64 with line breaks allowed, as xmlsec writes it; nothing else.
+            let base64 = String(decoding: element.text.utf8.filter { !Self.xmlWhitespace.contains($0) }, as: UTF8.self)
+            guard let der = Data(base64Encoded: base64), !der.isEmpty else {
+                throw .profile("an X509Certificate is not a base64 certificate")
+            }
+            certificates.append([UInt8](der))
+        }
+        return certificates
     }
+
+    /// The most certificates an X509Data may carry (the signing certificate and its intermediates).
+    static let maxCertificates = 8
+
+    private static let xmlWhitespace: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
 }

@@ -4,10 +4,12 @@ internal import CXMLSecShim
 
 /// Verifies enveloped signatures against configured trust anchors, refusing anything outside the profile.
 public final class SignatureVerifier: @unchecked Sendable {
-    // Both are made once and only read afterwards: OpenSSL's X509_STORE is safe for concurrent
-    // verifications, and the keys manager only serves KeyInfo reading (no trust decision is taken from it).
+    // Made once and only read afterwards: OpenSSL's X509_STORE is safe for concurrent verifications.
     private let trustStore: OpaquePointer
-    private let keyInfoManager: xmlSecKeysMngrPtr
+    // Verification keys made from the certificates signers put in KeyInfo, kept per set of certificates
+    // (a partner signs every receipt with the same one). Whether a certificate is trusted is decided
+    // afresh by every verification; the pool only saves reading it.
+    private let keys = XMLSecKeyPool()
 
     /// Creates a verifier that trusts the certificates in a PEM bundle (CA certificates or pinned leaves).
     public init(trustAnchorsPEM: Data) throws {
@@ -16,16 +18,10 @@ public final class SignatureVerifier: @unchecked Sendable {
             kp_trust_store_create(raw.bindMemory(to: UInt8.self).baseAddress, Int32(raw.count))
         }
         guard let store else { throw SignatureFailure.trustAnchorsUnusable }
-        guard let manager = kp_keyinfo_manager_create() else {
-            kp_trust_store_free(store)
-            throw SignatureFailure.trustAnchorsUnusable
-        }
         trustStore = store
-        keyInfoManager = manager
     }
 
     deinit {
-        xmlSecKeysMngrDestroy(keyInfoManager)
         kp_trust_store_free(trustStore)
     }
 
@@ -38,12 +34,21 @@ public final class SignatureVerifier: @unchecked Sendable {
 
     /// Verifies the document's one signature at `time` (default now) and names the signer.
     public func verify(_ document: XMLDocument, at time: Date? = nil) throws(SignatureFailure) -> SignerIdentity {
-        try SignatureProfile.check(document: document)
+        let certificates = try SignatureProfile.check(document: document)
         guard let rootNode = xmlDocGetRootElement(document.pointer), let signatureNode = Self.lastElementChild(of: rootNode) else {
             throw .misplaced
         }
         let seconds = time.map { Int(max(1, $0.timeIntervalSince1970)) } ?? 0
-        var result = kp_verify_signature(signatureNode, keyInfoManager, trustStore, seconds)
+        let verified: kp_verify_result?
+        do {
+            verified = try keys.withKey(for: certificates, make: { Self.makeKey(certificates) }) { key in
+                kp_verify_signature(signatureNode, key, trustStore, seconds)
+            }
+        } catch {
+            throw .invalid
+        }
+        // Certificates that are not X.509, or of which no single one is the signer's, give no key.
+        guard var result = verified else { throw .untrustedCertificate }
         defer { kp_free(result.cert_der) }
         guard result.ok == 1, let der = result.cert_der else {
             throw Self.failure(reason: result.xmlsec_reason)
@@ -63,6 +68,21 @@ public final class SignatureVerifier: @unchecked Sendable {
         return try verify(document, at: time)
     }
 
+    private static func makeKey(_ certificates: [[UInt8]]) -> xmlSecKeyPtr? {
+        var buffers = certificates.map { certificate -> UnsafeMutablePointer<UInt8> in
+            let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, certificate.count))
+            buffer.initialize(from: certificate, count: certificate.count)
+            return buffer
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        var lengths = certificates.map { Int32($0.count) }
+        return buffers.withUnsafeMutableBufferPointer { pointers in
+            pointers.withMemoryRebound(to: UnsafePointer<UInt8>?.self) { ders in
+                kp_verification_key_create(ders.baseAddress, &lengths, Int32(certificates.count))
+            }
+        }
+    }
+
     private static func lastElementChild(of node: xmlNodePtr) -> xmlNodePtr? {
         var last: xmlNodePtr?
         var child = node.pointee.children
@@ -77,10 +97,10 @@ public final class SignatureVerifier: @unchecked Sendable {
         switch reason {
         case XMLSEC_ERRORS_R_CERT_HAS_EXPIRED, XMLSEC_ERRORS_R_CERT_NOT_YET_VALID:
             return .certificateNotValidNow
-        case XMLSEC_ERRORS_R_CERT_VERIFY_FAILED, XMLSEC_ERRORS_R_CERT_ISSUER_FAILED, XMLSEC_ERRORS_R_CERT_NOT_FOUND,
-             XMLSEC_ERRORS_R_KEY_NOT_FOUND:
+        case XMLSEC_ERRORS_R_CERT_VERIFY_FAILED, XMLSEC_ERRORS_R_CERT_ISSUER_FAILED:
             return .untrustedCertificate
         default:
+            // Including KEY_NOT_FOUND: the certificate's key is not of the signature's algorithm.
             return .invalid
         }
     }

@@ -1,16 +1,13 @@
 import Foundation
-import Synchronization
 internal import CXMLSec
 internal import CXMLSecShim
 
 /// Signs documents with an enveloped XMLDSig signature (exclusive C14N, SHA-256, RSA or ECDSA P-256).
 public final class XMLSigner: @unchecked Sendable {
-    // The loaded key is only read after init. A signature works on a duplicate that no other
-    // signature uses at the same time; duplicates are kept for the next signature, because making
-    // one (certificate copy, key re-import through OpenSSL's decoders, fresh RSA blinding) cost
-    // about a fifth of signing.
+    // The loaded key is only read after init (to duplicate it). A signature works on a duplicate
+    // that no other signature uses at the same time, taken from the pool.
     private let key: xmlSecKeyPtr
-    private let spareKeys = Mutex<[KeyHandle]>([])
+    private let duplicates = XMLSecKeyPool(identityLimit: 1)
     /// The signature algorithm, chosen by the key type.
     public let algorithm: SignatureAlgorithm
 
@@ -55,30 +52,19 @@ public final class XMLSigner: @unchecked Sendable {
     }
 
     deinit {
-        spareKeys.withLock { spares in
-            for spare in spares { xmlSecKeyDestroy(spare.pointer) }
-            spares.removeAll()
-        }
         xmlSecKeyDestroy(key)
     }
 
     /// Appends a `ds:Signature` as the last child of the root element and computes it.
     public func sign(_ document: XMLDocument) throws {
         let alg = algorithm == .ecdsaSHA256 ? KP_SIG_ECDSA_SHA256 : KP_SIG_RSA_SHA256
-        guard let working = takeKey() else { throw SigningError.signingFailed }
-        let status = kp_sign_enveloped(document.pointer, working.pointer, alg)
-        spareKeys.withLock { $0.append(working) }
+        let status = try duplicates.withKey(for: [], make: { xmlSecKeyDuplicate(key) }) { working in
+            kp_sign_enveloped(document.pointer, working, alg)
+        }
         guard status == 0 else {
             _ = kp_take_xmlsec_reason()
             throw SigningError.signingFailed
         }
-    }
-
-    /// A duplicate of the key that no other signature is using: a spare one, or a new one.
-    private func takeKey() -> KeyHandle? {
-        if let spare = spareKeys.withLock({ $0.popLast() }) { return spare }
-        guard let duplicate = xmlSecKeyDuplicate(key) else { return nil }
-        return KeyHandle(pointer: duplicate)
     }
 
     /// Reads the bytes safely, signs them and returns the signed document's bytes.
@@ -87,11 +73,6 @@ public final class XMLSigner: @unchecked Sendable {
         try sign(document)
         return try document.serialized()
     }
-}
-
-/// An xmlsec key owned by one signature at a time (handed between threads only through the spare list).
-private struct KeyHandle: @unchecked Sendable {
-    let pointer: xmlSecKeyPtr
 }
 
 /// The signature algorithms Ketenpoort signs with.
