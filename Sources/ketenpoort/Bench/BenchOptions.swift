@@ -24,6 +24,11 @@ struct GatewayBenchOptions: ParsableArguments {
     @Option(help: "Directory for the run's PKI, state, inboxes and logs (default: the temporary directory).")
     var directory: String?
 
+    @Flag(help: ArgumentHelp(
+        "Do not start the partner endpoints: deliveries stay deferred, so the load measures intake alone.",
+        discussion: "Not with e2e. The courier still tries each message once and schedules its retry."))
+    var partnersDown = false
+
     @Flag(help: "Keep the run directory afterwards.")
     var keep = false
 

@@ -6,6 +6,8 @@ struct BenchReport: Encodable {
     var mode: String
     /// `release` or `debug`.
     var build: String
+    /// Whether deliveries ran during the load, or stayed deferred because the partner endpoints were down.
+    var deliveries: String
     /// Bytes of the (first) message template.
     var messageBytes: Int
     /// Closed-loop connections, if closed loop.
@@ -56,6 +58,7 @@ struct BenchReport: Encodable {
         var rows: [(String, String)] = [
             ("mode", mode + (connections.map { ", closed loop, \($0) connections" } ?? "") + (targetRate.map { String(format: ", open loop at %.0f/s", $0) } ?? "")),
             ("build", build),
+            ("deliveries during the load", deliveries),
             ("message", "\(messageBytes) bytes, RSA-2048 signing"),
             ("load seconds", String(format: "%.1f", seconds)),
             ("sent / 202 / other / failed", "\(sent) / \(accepted) / \(rejected) / \(failed)"),
@@ -71,7 +74,7 @@ struct BenchReport: Encodable {
             ("gateway start-up to serving", String(format: "%.2f s", gatewayStartupSeconds)),
             ("gateway peak RSS", String(format: "%.1f MiB", gatewayPeakRSSMiB)),
             ("gateway CPU during load", String(format: "%.1f s (%.2f ms per message)", gatewayCPUSeconds, gatewayCPUMsPerMessage)),
-            ("partner endpoints CPU during load", String(format: "%.1f s", partnerCPUSeconds) + (mode == "e2e" ? "" : " (at nice 19)")),
+            ("partner endpoints CPU during load", String(format: "%.1f s", partnerCPUSeconds) + (mode == "e2e" || deliveries != "running" ? "" : " (at nice 19)")),
             ("openssl speed rsa2048 sign, all cores", opensslRSA2048SignPerSecond.map { String(format: "%.0f /s", $0) } ?? "n/a"),
             ("intake rate / raw RSA signing rate", intakeToRawRSARatio.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a"),
             ("load average before / after", String(format: "%.2f / %.2f (%d cores)", loadBefore.load1, loadAfter.load1, loadAfter.cores)),

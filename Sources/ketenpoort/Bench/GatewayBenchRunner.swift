@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import KetenpoortStore
 
@@ -16,6 +17,7 @@ struct GatewayBenchRunner {
 
     /// Runs the benchmark and prints its report.
     func run() async throws {
+        if endToEnd && options.partnersDown { throw ValidationError("--partners-down leaves nothing to deliver end to end") }
         let loadBefore = MachineLoad.now()
         let world = try BenchWorld(directory: options.directory, partnerConcurrency: options.partnerConcurrency, leaseSeconds: 30,
                                    requestTimeoutSeconds: 10, retry: options.retry, logLevel: options.gatewayLogLevel)
@@ -33,7 +35,7 @@ struct GatewayBenchRunner {
 
     private func measure(_ world: BenchWorld, loadBefore: MachineLoad) async throws -> BenchReport {
         // Intake and latency measure the gateway: the partner endpoints (elsewhere in production) yield the CPU to it.
-        try await world.startPartners(niceness: endToEnd ? 0 : 19)
+        if !options.partnersDown { try await world.startPartners(niceness: endToEnd ? 0 : 19) }
         let startup = try await world.startGateway()
         let messages = try BenchMessages.load(senderOIN: world.senderOIN, mixed: false, path: options.message)
         let poolSize = connections ?? 64
@@ -67,7 +69,7 @@ struct GatewayBenchRunner {
         let perSecond = Double(result.accepted) / max(result.elapsed, 1e-9)
         let cpu = after.cpuSeconds - before.cpuSeconds
         return BenchReport(
-            mode: mode, build: BenchReport.buildKind, messageBytes: messages.typicalBytes, connections: connections, targetRate: rate,
+            mode: mode, build: BenchReport.buildKind, deliveries: options.partnersDown ? "deferred (partner endpoints down)" : "running", messageBytes: messages.typicalBytes, connections: connections, targetRate: rate,
             seconds: result.elapsed, sent: result.sent, accepted: result.accepted, rejected: result.rejected, failed: result.failed,
             acceptedPerSecond: perSecond, intakeLatencyMs: LatencySummary(result.latency), endToEnd: e2e,
             gatewayStartupSeconds: startup, gatewayPeakRSSMiB: after.peakRSSMiB, gatewayCPUSeconds: cpu,
