@@ -48,9 +48,16 @@ final class GatewayIntakeTests: XCTestCase {
         XCTAssertEqual(body["messageId"] as? String, id)
         XCTAssertEqual((body["recipients"] as? [[String: Any]])?.compactMap { $0["partner"] as? String }, ["vt-rotterdam-rijnmond"])
         XCTAssertEqual(body["statusUrl"] as? String, "/v1/berichten/\(id)")
+        // The answer describes the stored rows as the accept wrote them: queued, no attempt yet, due at receipt.
+        let recipient = try XCTUnwrap((body["recipients"] as? [[String: Any]])?.first)
+        XCTAssertEqual(recipient["state"] as? String, "queued")
+        XCTAssertEqual(recipient["attempts"] as? Int, 0)
+        XCTAssertEqual(recipient["nextAttemptAt"] as? String, body["receivedAt"] as? String)
+        XCTAssertNil(recipient["lastErrorClass"] as? String)
 
         let status = try await gateway.gateway.store.status(messageId: id)
         XCTAssertEqual(status?.deliveries.map(\.partner), ["vt-rotterdam-rijnmond"])
+        XCTAssertEqual(body["receivedAt"] as? String, status.map { RFC3339.utc($0.message.receivedAt) })
         let value1 = try await gateway.gateway.store.payload(messageId: id)
         let payload = try XCTUnwrap(value1)
         let pki = try GatewayTestPKI.get()

@@ -12,7 +12,7 @@ public struct BSNElfproef: DomainRule {
 
     /// Checks every element named `BSN`.
     public func check(_ root: XMLElementNode, context: RuleContext) -> [Finding] {
-        root.allElements().filter { $0.name == "BSN" && !Self.passes($0.text) }.map {
+        root.elements(named: "BSN").filter { !Self.passes($0.text) }.map {
             Finding(code: code, message: "BSN fails the elfproef", line: $0.line, path: $0.path)
         }
     }
@@ -40,7 +40,7 @@ public struct MunicipalityKnown: DomainRule {
 
     /// Checks every element named `Gemeentecode`.
     public func check(_ root: XMLElementNode, context: RuleContext) -> [Finding] {
-        root.allElements().filter { $0.name == "Gemeentecode" && !context.knownMunicipalities.contains($0.text) }.map {
+        root.elements(named: "Gemeentecode").filter { !context.knownMunicipalities.contains($0.text) }.map {
             Finding(code: code, message: "municipality code is not in the routing table", line: $0.line, path: $0.path)
         }
     }
@@ -62,7 +62,7 @@ public struct NoFutureDates: DomainRule {
     /// Checks the date elements listed in `pastDateElements`.
     public func check(_ root: XMLElementNode, context: RuleContext) -> [Finding] {
         let latestAllowed = context.latestAllowedDay
-        return root.allElements().filter { element in
+        return root.elements { element in
             guard Self.pastDateElements.contains(element.name), let day = DutchCalendar.datePart(element.text) else { return false }
             return day > latestAllowed || (element.name.hasSuffix("Tijdstip") && Self.isFutureMoment(element.text, context))
         }.map {
@@ -87,7 +87,7 @@ public struct MeasureEndNotBeforeStart: DomainRule {
 
     /// Checks every `Maatregel`.
     public func check(_ root: XMLElementNode, context: RuleContext) -> [Finding] {
-        root.allElements().filter { $0.name == "Maatregel" }.compactMap { measure in
+        root.elements(named: "Maatregel").compactMap { measure in
             guard let start = measure.child("Begindatum").flatMap({ DutchCalendar.datePart($0.text) }),
                   let endElement = measure.child("Einddatum"),
                   let end = DutchCalendar.datePart(endElement.text), end < start else { return nil }

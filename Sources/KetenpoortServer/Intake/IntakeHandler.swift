@@ -73,11 +73,20 @@ public struct IntakeHandler: Sendable {
         do {
             let outcome = try await store.accept(incoming, recipients: admitted.recipients)
             let stored = ContinuousClock.now
-            guard let status = try await store.status(messageId: admitted.header.messageId) else {
-                return ProblemDetails.unavailable("the message was stored but cannot be read back").response()
-            }
+            // A new message's status is what the accept wrote; a duplicate's is read, its deliveries may have moved on.
+            let status: MessageStatusResponse
             let duplicate: Bool
-            if case .duplicate = outcome { duplicate = true } else { duplicate = false }
+            switch outcome {
+            case .accepted(let message):
+                status = MessageStatusResponse(justAccepted: message)
+                duplicate = false
+            case .duplicate:
+                guard let current = try await store.status(messageId: admitted.header.messageId) else {
+                    return ProblemDetails.unavailable("the message was stored but cannot be read back").response()
+                }
+                status = MessageStatusResponse(current)
+                duplicate = true
+            }
             metrics.intake(kind: admitted.kind.name, result: duplicate ? "duplicate" : "accepted")
             metrics.intakeLatency(since: started)
             logger.info("intake accepted", metadata: [
@@ -87,7 +96,7 @@ public struct IntakeHandler: Sendable {
                 "store_ms": "\(Self.millis(stored - signed))",
             ])
             if !duplicate { onAccepted() }
-            return MessageStatusResponse(status).response(status: duplicate ? .ok : .accepted)
+            return status.response(status: duplicate ? .ok : .accepted)
         } catch StoreError.messageConflict {
             metrics.intake(kind: admitted.kind.name, result: "conflict")
             logger.notice("intake refused", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "conflict"])

@@ -30,6 +30,18 @@ struct MessageStatusResponse: Encodable, Sendable {
         statusUrl = "/v1/berichten/\(status.message.id)"
     }
 
+    /// The status of a message stored just now: every delivery queued and due at once, as the accept wrote them.
+    init(justAccepted message: StoredMessage) {
+        messageId = message.id
+        kind = message.kind
+        receivedAt = RFC3339.utc(message.receivedAt)
+        let due = RFC3339.utc(message.receivedAt)
+        recipients = message.recipients.map {
+            Recipient(partner: $0, state: DeliveryState.queued.rawValue, attempts: 0, nextAttemptAt: due, lastErrorClass: nil)
+        }
+        statusUrl = "/v1/berichten/\(message.id)"
+    }
+
     /// The status as a JSON response with the given HTTP status.
     func response(status: HTTPResponse.Status) -> Response {
         let encoder = JSONEncoder()

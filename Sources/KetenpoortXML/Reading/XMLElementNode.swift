@@ -37,8 +37,22 @@ public struct XMLElementNode: Sendable, Hashable {
 
     /// Every element below (and including) this one, depth first, in document order.
     public func allElements() -> [XMLElementNode] {
-        var result: [XMLElementNode] = [self]
-        for child in children { result.append(contentsOf: child.allElements()) }
+        elements { _ in true }
+    }
+
+    /// Every element below (and including) this one with this local name, in document order.
+    public func elements(named name: String) -> [XMLElementNode] {
+        elements { $0.name == name }
+    }
+
+    /// The elements below (and including) this one that match, depth first, in document order; only matches are copied.
+    public func elements(where matches: (XMLElementNode) -> Bool) -> [XMLElementNode] {
+        var result: [XMLElementNode] = []
+        var pending: [XMLElementNode] = [self]
+        while let element = pending.popLast() {
+            if matches(element) { result.append(element) }
+            pending.append(contentsOf: element.children.reversed())
+        }
         return result
     }
 
@@ -55,9 +69,14 @@ public struct XMLElementNode: Sendable, Hashable {
 
     /// Copies a libxml2 element and its subtree.
     init(copying node: xmlNodePtr, path parentPath: String, index: Int? = nil) {
+        var namespaces = NamespaceNames()
+        self.init(copying: node, path: parentPath, index: index, namespaces: &namespaces)
+    }
+
+    private init(copying node: xmlNodePtr, path parentPath: String, index: Int?, namespaces: inout NamespaceNames) {
         let localName = String(cString: node.pointee.name)
         name = localName
-        namespace = node.pointee.ns.flatMap { $0.pointee.href.map { String(cString: $0) } }
+        namespace = namespaces.name(of: node.pointee.ns)
         line = Int(xmlGetLineNo(node))
         path = parentPath + "/" + localName + (index.map { "[\($0)]" } ?? "")
 
@@ -76,23 +95,37 @@ public struct XMLElementNode: Sendable, Hashable {
         }
         // Positions are only written where a name repeats among siblings.
         var counts: [String: Int] = [:]
+        var elementChildren = 0
         var child = node.pointee.children
         while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE {
-                counts[String(cString: current.pointee.name), default: 0] += 1
-            }
+            if current.pointee.type == XML_ELEMENT_NODE { elementChildren += 1 }
             child = current.pointee.next
+        }
+        if elementChildren > 1 {
+            child = node.pointee.children
+            while let current = child {
+                if current.pointee.type == XML_ELEMENT_NODE {
+                    counts[String(cString: current.pointee.name), default: 0] += 1
+                }
+                child = current.pointee.next
+            }
         }
         var seen: [String: Int] = [:]
         var children: [XMLElementNode] = []
+        children.reserveCapacity(elementChildren)
         child = node.pointee.children
         while let current = child {
             switch current.pointee.type {
             case XML_ELEMENT_NODE:
-                let childName = String(cString: current.pointee.name)
-                seen[childName, default: 0] += 1
-                let position = (counts[childName] ?? 0) > 1 ? seen[childName] : nil
-                children.append(XMLElementNode(copying: current, path: path, index: position))
+                var position: Int?
+                if elementChildren > 1 {
+                    let childName = String(cString: current.pointee.name)
+                    if (counts[childName] ?? 0) > 1 {
+                        seen[childName, default: 0] += 1
+                        position = seen[childName]
+                    }
+                }
+                children.append(XMLElementNode(copying: current, path: path, index: position, namespaces: &namespaces))
             case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
                 if let content = current.pointee.content { text += String(cString: content) }
             default:
@@ -103,5 +136,19 @@ public struct XMLElementNode: Sendable, Hashable {
         self.text = Self.trimmed(text)
         self.attributes = attributes
         self.children = children
+    }
+}
+
+/// Namespace URIs read from libxml2, each made into a String once per copied tree.
+private struct NamespaceNames {
+    private var known: [(pointer: xmlNsPtr, name: String)] = []
+
+    /// The URI of `namespace`, or nil for no namespace.
+    mutating func name(of namespace: xmlNsPtr?) -> String? {
+        guard let namespace, let href = namespace.pointee.href else { return nil }
+        if let entry = known.first(where: { $0.pointer == namespace }) { return entry.name }
+        let name = String(cString: href)
+        known.append((namespace, name))
+        return name
     }
 }
