@@ -42,7 +42,9 @@ public final class Dispatcher: Service, Sendable {
         let capacity = max(1, partners.values.reduce(0) { $0 + $1.concurrency })
         let state = DispatchState()
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
+            // A discarding group: a plain task group keeps every finished child (and the payload it captured)
+            // until its result is awaited, which grew the daemon's memory by the size of every delivery.
+            await withDiscardingTaskGroup { group in
                 while await !state.stopping {
                     let free = capacity - (await state.inFlight)
                     var leased: [LeasedDelivery] = []
@@ -65,7 +67,6 @@ public final class Dispatcher: Service, Sendable {
                         await signal.wait(timeout: idlePoll)
                     }
                 }
-                await group.waitForAll()
             }
         } onGracefulShutdown: {
             Task {
