@@ -7,8 +7,9 @@ public final class SignatureVerifier: @unchecked Sendable {
     // Made once and only read afterwards: OpenSSL's X509_STORE is safe for concurrent verifications.
     private let trustStore: OpaquePointer
     // Verification keys made from the certificates signers put in KeyInfo, kept per set of certificates
-    // (a partner signs every receipt with the same one). Whether a certificate is trusted is decided
-    // afresh by every verification; the pool only saves reading it.
+    // after they verified a trusted signature (a partner signs every receipt with the same one).
+    // Whether a certificate is trusted is still decided afresh by every verification; the pool only
+    // saves reading it.
     private let keys = XMLSecKeyPool()
 
     /// Creates a verifier that trusts the certificates in a PEM bundle (CA certificates or pinned leaves).
@@ -39,13 +40,8 @@ public final class SignatureVerifier: @unchecked Sendable {
             throw .misplaced
         }
         let seconds = time.map { Int(max(1, $0.timeIntervalSince1970)) } ?? 0
-        let verified: kp_verify_result?
-        do {
-            verified = try keys.withKey(for: certificates, make: { Self.makeKey(certificates) }) { key in
-                kp_verify_signature(signatureNode, key, trustStore, seconds)
-            }
-        } catch {
-            throw .invalid
+        let verified = keys.withKey(for: certificates, make: { Self.makeKey(certificates) }, keep: { $0.ok == 1 }) { key in
+            kp_verify_signature(signatureNode, key, trustStore, seconds)
         }
         // Certificates that are not X.509, or of which no single one is the signer's, give no key.
         guard var result = verified else { throw .untrustedCertificate }

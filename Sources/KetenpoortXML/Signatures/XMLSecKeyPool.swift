@@ -25,8 +25,11 @@ final class XMLSecKeyPool: Sendable {
     }
 
     /// Runs `body` with a key for `identity` that nobody else uses meanwhile; `make` creates one when none is spare.
-    func withKey<Result>(for identity: Identity, make: () -> xmlSecKeyPtr?,
-                         _ body: (xmlSecKeyPtr) throws -> Result) throws -> Result? {
+    ///
+    /// The key is kept for the next call only when `keep` approves the result (say, only keys that verified
+    /// a trusted signature), so that strangers' certificates do not take the places of partners' keys.
+    func withKey<Result>(for identity: Identity, make: () -> xmlSecKeyPtr?, keep: (Result) -> Bool = { _ in true },
+                         _ body: (xmlSecKeyPtr) throws -> Result) rethrows -> Result? {
         let key: XMLSecKey
         if let reused = spare.withLock({ $0[identity]?.popLast() }) {
             key = reused
@@ -35,8 +38,15 @@ final class XMLSecKeyPool: Sendable {
         } else {
             return nil
         }
-        defer { giveBack(key, for: identity) }
-        return try body(key.pointer)
+        let result: Result
+        do {
+            result = try body(key.pointer)
+        } catch {
+            xmlSecKeyDestroy(key.pointer)
+            throw error
+        }
+        if keep(result) { giveBack(key, for: identity) } else { xmlSecKeyDestroy(key.pointer) }
+        return result
     }
 
     private func giveBack(_ key: XMLSecKey, for identity: Identity) {

@@ -58,7 +58,7 @@ public final class XMLSigner: @unchecked Sendable {
     /// Appends a `ds:Signature` as the last child of the root element and computes it.
     public func sign(_ document: XMLDocument) throws {
         let alg = algorithm == .ecdsaSHA256 ? KP_SIG_ECDSA_SHA256 : KP_SIG_RSA_SHA256
-        let status = try duplicates.withKey(for: [], make: { xmlSecKeyDuplicate(key) }) { working in
+        let status = duplicates.withKey(for: [], make: { xmlSecKeyDuplicate(key) }) { working in
             kp_sign_enveloped(document.pointer, working, alg)
         }
         guard status == 0 else {
