@@ -4,7 +4,8 @@ import KetenpoortServer
 import KetenpoortStore
 import XCTest
 
-/// The daemon as a real process: SIGKILL mid-delivery loses nothing and duplicates nothing; SIGTERM stops cleanly.
+/// The daemon as a real process: SIGKILL mid-delivery loses nothing and duplicates nothing, and the restarted daemon
+/// resends at once instead of waiting for the dead one's lease; one daemon per state directory; SIGTERM stops cleanly.
 final class GatewayCrashTests: XCTestCase {
     func testKilledMidDeliveryTheMessageArrivesExactlyOnceAfterRestart() async throws {
         let partner = try await RunningPartner.start("vt-rotterdam-rijnmond")
@@ -17,7 +18,8 @@ final class GatewayCrashTests: XCTestCase {
         configuration.intake.port = try freeLoopbackPort()
         configuration.admin.port = try freeLoopbackPort()
         configuration.courier.requestTimeoutSeconds = 4
-        configuration.courier.leaseSeconds = 5
+        // Far longer than the test waits: the restarted daemon must reclaim the dead one's lease, not wait for it.
+        configuration.courier.leaseSeconds = 600
         let client = try IntakeClient(tls: GatewayTestPKI.tls(try GatewayTestPKI.get(), "politie-rotterdam"))
 
         let first = try GatewayProcess(configuration: configuration, directory: directory)
@@ -38,9 +40,22 @@ final class GatewayCrashTests: XCTestCase {
         XCTAssertEqual(partner.inboxFiles(), ["\(id).xml"], "the inbox must hold the message exactly once")
         let requests = await partner.endpoint.requestCount
         XCTAssertGreaterThanOrEqual(requests, 2, "the message was delivered again after the restart")
-        let leased = try await store.auditTrail(messageId: id).filter { $0.event == AuditEvent.deliveryLeased.rawValue }
-        XCTAssertGreaterThanOrEqual(leased.count, 2)
-        XCTAssertTrue(leased.last?.detail.contains("expired-owner") ?? false, leased.last?.detail ?? "")
+        let trail = try await store.auditTrail(messageId: id)
+        XCTAssertGreaterThanOrEqual(trail.filter { $0.event == AuditEvent.deliveryLeased.rawValue }.count, 2)
+        let reclaimed = trail.filter { $0.event == AuditEvent.deliveryLeaseReturned.rawValue }
+        XCTAssertEqual(reclaimed.count, 1, trail.map(\.detail).joined(separator: "\n"))
+        XCTAssertTrue(reclaimed.first?.detail.contains("reason=start-up") ?? false, reclaimed.first?.detail ?? "")
+        XCTAssertTrue(reclaimed.first?.detail.contains("reclaimed-from=") ?? false, reclaimed.first?.detail ?? "")
+        XCTAssertTrue(second.log.contains("reclaimed deliveries leased by an earlier run"), second.log)
+
+        // A second daemon on the same state directory is refused while this one runs.
+        var other = configuration
+        other.intake.port = try freeLoopbackPort()
+        other.admin.port = try freeLoopbackPort()
+        let intruder = try GatewayProcess(configuration: other, directory: directory)
+        intruder.process.waitUntilExit()
+        XCTAssertNotEqual(intruder.process.terminationStatus, 0)
+        XCTAssertTrue(intruder.log.contains("another ketenpoort serve is running on the state directory"), intruder.log)
 
         // SIGTERM: exit 0 after a final audit checkpoint.
         let status = try await second.terminate()

@@ -20,6 +20,7 @@ public final class Gateway: Sendable {
     private let courier: Courier
     private let checkpointer: AuditCheckpointer
     private let logger: Logger
+    private let owner: String
     /// Where the intake listener is bound, once running.
     public let intakePort = BoundPort()
     /// Where the admin listener is bound, once running.
@@ -49,6 +50,8 @@ public final class Gateway: Sendable {
                          receiptSigners: try partner.signingCertificates.flatMap { try CertificateInfo.loadBundle(file: $0).map { Data($0.derBytes) } },
                          concurrency: partner.concurrency ?? 4)
         }
+        // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
+        let checkpointSigner = try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey)
         let receiptAnchors = try configuration.courier.receiptTrustedCAs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
             .reduce(Data(), +)
         let receipts = try ReceiptVerifier(trustAnchorsPEM: receiptAnchors, validator: validator)
@@ -57,17 +60,29 @@ public final class Gateway: Sendable {
                               requestTimeout: TimeInterval(configuration.courier.requestTimeoutSeconds ?? 30),
                               maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4)
         let owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+        self.owner = owner
         dispatcher = Dispatcher(store: store, courier: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
                                 owner: owner, logger: logger, metrics: metrics,
                                 leaseDuration: TimeInterval(configuration.courier.leaseSeconds ?? 120))
         let dispatcher = dispatcher
         intake = IntakeHandler(pipeline: pipeline, store: store, retentionDays: configuration.retentionDays ?? [:], maxBytes: maxBytes,
                                logger: logger, metrics: metrics, onAccepted: { dispatcher.wake() })
-        checkpointer = AuditCheckpointer(store: store, signer: try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey))
+        checkpointer = AuditCheckpointer(store: store, signer: checkpointSigner)
     }
 
     /// Serves until SIGTERM/SIGINT (or `stop()`): stops intake first, then delivery, then writes a checkpoint.
     public func run(handleSignals: Bool = true) async throws {
+        let lock: StateDirectoryLock
+        do {
+            lock = try StateDirectoryLock(directory: configuration.stateDirectory)
+            try await reclaimLeasesOfEarlierRuns()
+        } catch {
+            await courier.shutdown()
+            await intakePort.markStopped()
+            await adminPort.markStopped()
+            throw error
+        }
+        defer { withExtendedLifetime(lock) {} }
         let router = Router(context: PeerRequestContext.self)
         intake.register(on: router)
         let intakePort = intakePort
@@ -103,6 +118,26 @@ public final class Gateway: Sendable {
     }
 
     private let runningGroup = GroupHolder()
+
+    /// Queues again, due now, every delivery still leased by an earlier run (killed, so it sends nothing any more),
+    /// instead of waiting for those leases to expire.
+    private func reclaimLeasesOfEarlierRuns() async throws {
+        var reclaimed = 0
+        var after: DeliveryID?
+        while true {
+            let page = try await store.listDeliveries(DeliveryFilter(state: .sending), after: after, limit: 500)
+            for delivery in page {
+                guard let previous = delivery.leaseOwner, previous != owner else { continue }
+                _ = try await store.reclaimLease(delivery.id, from: previous, now: Date())
+                reclaimed += 1
+            }
+            guard page.count == 500, let last = page.last else { break }
+            after = last.id
+        }
+        if reclaimed > 0 {
+            logger.notice("reclaimed deliveries leased by an earlier run", metadata: ["deliveries": "\(reclaimed)"])
+        }
+    }
 
     /// Starts a graceful shutdown, as SIGTERM would.
     public func stop() async {

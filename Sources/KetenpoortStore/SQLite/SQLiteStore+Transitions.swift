@@ -65,6 +65,16 @@ extension SQLiteStore {
         }
     }
 
+    /// Start-up: queues a delivery, due now, that an earlier run of the daemon leased and can no longer be sending
+    /// (the caller holds the state directory's exclusive lock).
+    public func reclaimLease(_ delivery: DeliveryID, from owner: String, now: Date) async throws -> DeliveryRecord {
+        let rule = TransitionRule(action: "reclaim the lease of", allowed: [.sending], event: .deliveryLeaseReturned, leaseOwner: owner)
+        return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
+            try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
+            return "attempt=\(before.attempts) reclaimed-from=\(AuditText.quoted(owner)) reason=start-up"
+        }
+    }
+
     /// Operator: holds a queued or deferred delivery.
     public func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
         try Self.validate(action)
