@@ -127,13 +127,22 @@ public final class Gateway: Sendable {
         while true {
             let page = try await store.listDeliveries(DeliveryFilter(state: .sending), after: after, limit: 500)
             let stale = page.compactMap { delivery in delivery.leaseOwner.flatMap { $0 == owner ? nil : (delivery.id, $0) } }
-            // Concurrently, so that the store commits them together instead of one fsync each.
-            try await withThrowingDiscardingTaskGroup { group in
+            // Concurrently, so that the store commits them together instead of one fsync each. One that cannot be
+            // reclaimed is logged and left to its lease expiry, as before; it does not keep the gateway from starting.
+            reclaimed += await withTaskGroup(of: Int.self) { group in
                 for (id, previous) in stale {
-                    group.addTask { _ = try await self.store.reclaimLease(id, from: previous, now: Date()) }
+                    group.addTask {
+                        do {
+                            _ = try await self.store.reclaimLease(id, from: previous, now: Date())
+                            return 1
+                        } catch {
+                            self.logger.error("lease not reclaimed", metadata: ["delivery": "\(id)", "error": "\(error)"])
+                            return 0
+                        }
+                    }
                 }
+                return await group.reduce(0, +)
             }
-            reclaimed += stale.count
             guard page.count == 500, let last = page.last else { break }
             after = last.id
         }
