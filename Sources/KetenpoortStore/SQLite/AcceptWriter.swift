@@ -9,29 +9,10 @@ struct SealedAccept: Sendable {
     var sealedPayload: Data
 }
 
-/// Writes a batch of accepts in one transaction, each in a savepoint so one conflict does not undo the others.
+/// Writes one accept: the message, its deliveries and their audit records (``WriteBatcher`` runs it in a savepoint).
 enum AcceptWriter {
-    /// Writes every item; returns one result per item, in order.
-    static func write(_ db: Database, _ items: [SealedAccept], nowMillis: Int64) throws -> [Result<AcceptOutcome, any Error>] {
-        var results: [Result<AcceptOutcome, any Error>] = []
-        results.reserveCapacity(items.count)
-        for item in items {
-            var outcome: Result<AcceptOutcome, any Error> = .failure(StoreError.database("accept not run"))
-            try db.inSavepoint {
-                do {
-                    outcome = .success(try writeOne(db, item, nowMillis: nowMillis))
-                    return .commit
-                } catch let error as StoreError {
-                    outcome = .failure(error)
-                    return .rollback
-                }
-            }
-            results.append(outcome)
-        }
-        return results
-    }
-
-    private static func writeOne(_ db: Database, _ item: SealedAccept, nowMillis: Int64) throws -> AcceptOutcome {
+    /// Stores `item`, or reports it as a duplicate; throws ``StoreError/messageConflict(messageId:rule:)`` for a clash.
+    static func write(_ db: Database, _ item: SealedAccept, nowMillis: Int64) throws -> AcceptOutcome {
         let message = item.message
         if let existing = try Row.fetchOne(
             try db.cachedStatement(sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id = ?"), arguments: [message.id]

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Commit counters of the group committer, for benchmarks and metrics.
+/// Commit counters of the write batchers, for benchmarks and metrics.
 public struct StoreStatistics: Sendable, Equatable {
     /// Accept transactions committed (each is one WAL fsync with `synchronous=FULL`).
     public var acceptCommits: Int64
@@ -27,7 +27,9 @@ public final class SQLiteStore: MessageStore {
     public let databasePath: String
     let pool: DatabasePool
     let cipher: PayloadCipher?
-    let committer: GroupCommitter
+    /// Batches concurrent accepts into shared transactions.
+    let acceptBatcher: WriteBatcher
+    /// Batches delivery transitions, leases and events into shared transactions.
     let batcher: WriteBatcher
 
     /// Opens (or creates) the store in `stateDirectory`, creating a payload key on first use.
@@ -77,7 +79,7 @@ public final class SQLiteStore: MessageStore {
             throw StoreError.wrap(error)
         }
         cipher = keyring.map(PayloadCipher.init(keyring:))
-        committer = GroupCommitter(pool: pool)
+        acceptBatcher = WriteBatcher(pool: pool, maximumBatch: 512)
         batcher = WriteBatcher(pool: pool)
     }
 
@@ -95,9 +97,9 @@ public final class SQLiteStore: MessageStore {
 
     /// The group commit counters so far.
     public func statistics() async -> StoreStatistics {
-        let stats = await committer.statistics()
+        let accepts = await acceptBatcher.statistics()
         let batched = await batcher.statistics()
-        return StoreStatistics(acceptCommits: stats.commits, acceptCalls: stats.accepts,
+        return StoreStatistics(acceptCommits: accepts.commits, acceptCalls: accepts.operations,
                                batchedCommits: batched.commits, batchedOperations: batched.operations)
     }
 
@@ -113,7 +115,8 @@ public final class SQLiteStore: MessageStore {
             digest: message.digest, receivedAt: Date(millis: message.receivedAt.millis),
             signedAt: Date(millis: message.signedAt.millis), urgent: message.urgent,
             retentionDeadline: Date(millis: message.retentionDeadline.millis), keyId: keyId, purgedAt: nil)
-        return try await committer.submit(SealedAccept(message: stored, sealedPayload: sealed))
+        let item = SealedAccept(message: stored, sealedPayload: sealed)
+        return try await acceptBatcher.submit { db in try AcceptWriter.write(db, item, nowMillis: Date().millis) }
     }
 
     /// Runs `body` in a write transaction of its own, mapping errors to ``StoreError``.

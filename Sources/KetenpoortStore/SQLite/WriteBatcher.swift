@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-/// Batches concurrent write operations (delivery transitions, leases, events) into shared transactions.
+/// Batches concurrent write operations (accepts; delivery transitions, leases, events) into shared transactions.
 ///
 /// Each operation runs in its own savepoint, so one that throws (an invalid transition, say) is rolled
 /// back alone and reports its error, while the others in the batch commit together with one fsync.
