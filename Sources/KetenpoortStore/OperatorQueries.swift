@@ -14,3 +14,17 @@ public protocol OperatorQueries: Sendable {
     /// One row per delivery of the messages received in `since ..< until`: partner, kind, state and timings.
     func deliveryFacts(since: Date, until: Date) async throws -> [DeliveryFact]
 }
+
+extension OperatorQueries {
+    /// Every delivery matching `filter`, in id order, read `pageSize` at a time (keyset paging).
+    public func allDeliveries(_ filter: QueueFilter, pageSize: Int = 1_000) async throws -> [DeliveryRecord] {
+        var all: [DeliveryRecord] = []
+        var after: DeliveryID?
+        while true {
+            let page = try await listQueue(filter, after: after, limit: pageSize)
+            all += page.map(\.delivery)
+            guard page.count == pageSize, let last = page.last else { return all }
+            after = last.delivery.id
+        }
+    }
+}

@@ -122,29 +122,23 @@ public final class Gateway: Sendable {
     /// Queues again, due now, every delivery still leased by an earlier run (killed, so it sends nothing any more),
     /// instead of waiting for those leases to expire.
     private func reclaimLeasesOfEarlierRuns() async throws {
-        var reclaimed = 0
-        var after: DeliveryID?
-        while true {
-            let page = try await store.listDeliveries(DeliveryFilter(state: .sending), after: after, limit: 500)
-            let stale = page.compactMap { delivery in delivery.leaseOwner.flatMap { $0 == owner ? nil : (delivery.id, $0) } }
-            // Concurrently, so that the store commits them together instead of one fsync each. One that cannot be
-            // reclaimed is logged and left to its lease expiry, as before; it does not keep the gateway from starting.
-            reclaimed += await withTaskGroup(of: Int.self) { group in
-                for (id, previous) in stale {
-                    group.addTask {
-                        do {
-                            _ = try await self.store.reclaimLease(id, from: previous, now: Date())
-                            return 1
-                        } catch {
-                            self.logger.error("lease not reclaimed", metadata: ["delivery": "\(id)", "error": "\(error)"])
-                            return 0
-                        }
+        let stale = try await store.allDeliveries(QueueFilter(states: [.sending]))
+            .compactMap { delivery in delivery.leaseOwner.flatMap { $0 == owner ? nil : (delivery.id, $0) } }
+        // Concurrently, so that the store commits them together instead of one fsync each. One that cannot be
+        // reclaimed is logged and left to its lease expiry, as before; it does not keep the gateway from starting.
+        let reclaimed = await withTaskGroup(of: Int.self) { group in
+            for (id, previous) in stale {
+                group.addTask {
+                    do {
+                        _ = try await self.store.reclaimLease(id, from: previous, now: Date())
+                        return 1
+                    } catch {
+                        self.logger.error("lease not reclaimed", metadata: ["delivery": "\(id)", "error": "\(error)"])
+                        return 0
                     }
                 }
-                return await group.reduce(0, +)
             }
-            guard page.count == 500, let last = page.last else { break }
-            after = last.id
+            return await group.reduce(0, +)
         }
         if reclaimed > 0 {
             logger.notice("reclaimed deliveries leased by an earlier run", metadata: ["deliveries": "\(reclaimed)"])

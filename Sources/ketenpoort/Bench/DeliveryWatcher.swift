@@ -37,14 +37,7 @@ struct DeliveryWatcher {
 
     /// Every delivery, in id order (paged).
     func allDeliveries(state: DeliveryState? = nil) async throws -> [DeliveryRecord] {
-        var all: [DeliveryRecord] = []
-        var after: DeliveryID?
-        while true {
-            let page = try await store.listDeliveries(DeliveryFilter(state: state), after: after, limit: 10_000)
-            all += page
-            guard let last = page.last, page.count == 10_000 else { return all }
-            after = last.id
-        }
+        try await store.allDeliveries(QueueFilter(states: state.map { [$0] }), pageSize: 10_000)
     }
 
     /// Latency from POST start to the stored receipt, and the delivery rate, for the accepted messages.

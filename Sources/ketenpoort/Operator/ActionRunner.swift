@@ -55,7 +55,7 @@ struct ActionRunner {
         if let messageId = target.messageId {
             candidates = try await singleMessage(messageId, partner: target.partner)
         } else {
-            candidates = try await bulk(partner: target.partner, states: target.bulkStates)
+            candidates = try await store.allDeliveries(QueueFilter(partner: target.partner, states: target.bulkStates))
         }
         for delivery in candidates {
             let item = ActionReport.Item(delivery_id: delivery.id, message_id: delivery.messageId, partner: delivery.partner,
@@ -93,18 +93,5 @@ struct ActionRunner {
                     + (deliveries.count > 1 && wrong.count < deliveries.count ? " Use --partner to pick one delivery." : ""))
         }
         return deliveries
-    }
-
-    private func bulk(partner: String?, states: [DeliveryState]) async throws -> [DeliveryRecord] {
-        var all: [DeliveryRecord] = []
-        var after: DeliveryID?
-        let filter = QueueFilter(partner: partner, states: states)
-        while true {
-            let page = try await store.listQueue(filter, after: after, limit: 1_000)
-            all += page.map(\.delivery)
-            guard page.count == 1_000, let last = page.last else { break }
-            after = last.delivery.id
-        }
-        return all
     }
 }
