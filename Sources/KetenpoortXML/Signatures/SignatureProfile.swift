@@ -4,11 +4,19 @@ internal import CXMLSec
 /// Checks a signed document's shape against the agreed profile before any cryptography runs:
 /// the defence against signature wrapping.
 enum SignatureProfile {
+    /// The one signature of a document that passed the profile check.
+    struct CheckedSignature {
+        /// The `ds:Signature` element, the last child element of the root.
+        let node: xmlNodePtr
+        /// The DER certificates of its X509Data, in document order.
+        let certificates: [[UInt8]]
+    }
+
     /// Throws the first way in which the document's signature deviates from the profile, or returns
-    /// the DER certificates of its X509Data.
+    /// the signature element and the DER certificates of its X509Data.
     ///
     /// Walks libxml2's tree once to count dsig elements, and copies only the signature into Swift values.
-    static func check(document: XMLDocument) throws(SignatureFailure) -> [[UInt8]] {
+    static func check(document: XMLDocument) throws(SignatureFailure) -> CheckedSignature {
         guard let root = xmlDocGetRootElement(document.pointer) else { throw .missing }
         var dsigElements = 0
         var signatures = 0
@@ -34,7 +42,7 @@ enum SignatureProfile {
         guard let lastChild, isDSig(lastChild), xmlStrEqual(lastChild.pointee.name, "Signature") != 0 else { throw .misplaced }
         let signature = XMLElementNode(copying: lastChild, path: rootPath)
         // No dsig element may live outside the one signature (no detached SignedInfo or Reference).
-        guard signature.allElements().filter({ $0.namespace == DSig.namespace }).count == dsigElements else { throw .multiple }
+        guard signature.elements(where: { $0.namespace == DSig.namespace }).count == dsigElements else { throw .multiple }
 
         // What is signed, and how, is checked first: it is the most telling reason to refuse.
         guard let signedInfo = signature.children.first, signedInfo.name == "SignedInfo" else {
@@ -46,7 +54,7 @@ enum SignatureProfile {
               signature.children.allSatisfy({ $0.namespace == DSig.namespace }) else {
             throw .profile("ds:Signature must hold exactly SignedInfo, SignatureValue and KeyInfo")
         }
-        return try certificates(in: signature.children[2])
+        return CheckedSignature(node: lastChild, certificates: try certificates(in: signature.children[2]))
     }
 
     private static func isDSig(_ node: xmlNodePtr) -> Bool {

@@ -35,13 +35,11 @@ public final class SignatureVerifier: @unchecked Sendable {
 
     /// Verifies the document's one signature at `time` (default now) and names the signer.
     public func verify(_ document: XMLDocument, at time: Date? = nil) throws(SignatureFailure) -> SignerIdentity {
-        let certificates = try SignatureProfile.check(document: document)
-        guard let rootNode = xmlDocGetRootElement(document.pointer), let signatureNode = Self.lastElementChild(of: rootNode) else {
-            throw .misplaced
-        }
+        let signature = try SignatureProfile.check(document: document)
+        let certificates = signature.certificates
         let seconds = time.map { Int(max(1, $0.timeIntervalSince1970)) } ?? 0
         let verified = keys.withKey(for: certificates, make: { Self.makeKey(certificates) }, keep: { $0.ok == 1 }) { key in
-            kp_verify_signature(signatureNode, key, trustStore, seconds)
+            kp_verify_signature(signature.node, key, trustStore, seconds)
         }
         // Certificates that are not X.509, or of which no single one is the signer's, give no key.
         guard var result = verified else { throw .untrustedCertificate }
@@ -77,16 +75,6 @@ public final class SignatureVerifier: @unchecked Sendable {
                 kp_verification_key_create(ders.baseAddress, &lengths, Int32(certificates.count))
             }
         }
-    }
-
-    private static func lastElementChild(of node: xmlNodePtr) -> xmlNodePtr? {
-        var last: xmlNodePtr?
-        var child = node.pointee.children
-        while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { last = current }
-            child = current.pointee.next
-        }
-        return last
     }
 
     private static func failure(reason: Int32) -> SignatureFailure {
