@@ -34,10 +34,10 @@ struct MessageStatusResponse: Encodable, Sendable {
     init(justAccepted message: StoredMessage) {
         messageId = message.id
         kind = message.kind
-        receivedAt = RFC3339.utc(message.receivedAt)
-        let due = RFC3339.utc(message.receivedAt)
+        let received = RFC3339.utc(message.receivedAt)
+        receivedAt = received
         recipients = message.recipients.map {
-            Recipient(partner: $0, state: DeliveryState.queued.rawValue, attempts: 0, nextAttemptAt: due, lastErrorClass: nil)
+            Recipient(partner: $0, state: DeliveryState.queued.rawValue, attempts: 0, nextAttemptAt: received, lastErrorClass: nil)
         }
         statusUrl = "/v1/berichten/\(message.id)"
     }
