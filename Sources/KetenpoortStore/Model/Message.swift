@@ -8,7 +8,8 @@ public struct IncomingMessage: Sendable, Equatable {
     public var kind: String
     /// The sender's OIN (20 digits).
     public var senderOIN: String
-    /// SHA-256 digest of the exact signed message bytes.
+    /// SHA-256 digest of the exact bytes received from the sender (the idempotency key with id and sender);
+    /// the store computes the signed message's own digest from `payload`.
     public var digest: Data
     /// When the gateway received the message.
     public var receivedAt: Date
@@ -18,7 +19,8 @@ public struct IncomingMessage: Sendable, Equatable {
     public var urgent: Bool
     /// The signed message bytes; encrypted before they reach the database.
     public var payload: Data
-    /// After this moment the payload is purged once every delivery is final.
+    /// The receive time plus the kind's retention period: then the payload is purged, and deliveries not yet
+    /// final fail (`retention-expired`).
     public var retentionDeadline: Date
 
     /// Creates an incoming message from its metadata and signed payload.
@@ -48,7 +50,7 @@ public struct StoredMessage: Sendable, Equatable {
     public var senderOIN: String
     /// The partners the message is routed to, in the order given at acceptance.
     public var recipients: [String]
-    /// SHA-256 digest of the signed message bytes.
+    /// SHA-256 digest of the bytes received from the sender (audit record `received-sha256`).
     public var digest: Data
     /// When the gateway received the message (millisecond precision).
     public var receivedAt: Date

@@ -7,6 +7,8 @@ struct SealedAccept: Sendable {
     var message: StoredMessage
     /// `nonce ‖ ciphertext ‖ tag` of the payload.
     var sealedPayload: Data
+    /// SHA-256 of the signed message (the payload as delivered); `message.digest` is that of the bytes received.
+    var signedDigest: Data
 }
 
 /// Writes one accept: the message, its deliveries and their audit records (``WriteBatcher`` runs it in a savepoint).
@@ -39,7 +41,8 @@ enum AcceptWriter {
         var audit = try AuditAppender(db)
         try audit.append(
             db, event: .messageAccepted, messageId: message.id, actor: .system,
-            detail: "kind=\(message.kind) sender=\(message.senderOIN) digest=\(message.digest.hexString) "
+            detail: "kind=\(message.kind) sender=\(message.senderOIN) received-sha256=\(message.digest.hexString) "
+                + "signed-sha256=\(item.signedDigest.hexString) "
                 + "recipients=\(message.recipients.count) urgent=\(message.urgent ? 1 : 0) key=\(message.keyId ?? "")",
             timeMillis: nowMillis)
         let due = message.receivedAt.millis

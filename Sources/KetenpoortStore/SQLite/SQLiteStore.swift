@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -23,8 +24,13 @@ public final class SQLiteStore: MessageStore {
     /// The key directory name inside the state directory.
     public static let keyDirectoryName = "keys"
 
+    /// The schema migrations this build knows, in order; the last is the store's current version.
+    public static var schemaVersions: [String] { Schema.migrator.migrations }
+
     /// The path of the database file.
     public let databasePath: String
+    /// How the store was opened.
+    public let access: StoreAccess
     let pool: DatabasePool
     let cipher: PayloadCipher?
     /// Batches concurrent accepts into shared transactions.
@@ -32,27 +38,49 @@ public final class SQLiteStore: MessageStore {
     /// Batches delivery transitions, leases and events into shared transactions.
     let batcher: WriteBatcher
 
-    /// Opens (or creates) the store in `stateDirectory`, creating a payload key on first use.
+    /// Opens (or creates) the store in `stateDirectory`, migrating it and creating a payload key on first use.
     public static func open(stateDirectory: String) throws -> SQLiteStore {
-        try createDirectory(stateDirectory)
-        let keyring = try PayloadKeyring.openOrCreate(directory: stateDirectory + "/" + keyDirectoryName)
-        return try SQLiteStore(databasePath: stateDirectory + "/" + databaseFileName, keyring: keyring)
+        try open(stateDirectory: stateDirectory, access: .migrate, payloadKeys: true)
     }
 
-    /// Opens an existing store without payload keys: audit and queue queries work, payloads do not.
-    public static func openWithoutKeys(stateDirectory: String) throws -> SQLiteStore {
+    /// Opens the store in `stateDirectory` as `access` allows; with `payloadKeys` also its payload keys
+    /// (created on first use only with ``StoreAccess/migrate``).
+    public static func open(stateDirectory: String, access: StoreAccess, payloadKeys: Bool) throws -> SQLiteStore {
         let path = stateDirectory + "/" + databaseFileName
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError.database("no store at \(path)")
+        if access == .migrate {
+            _ = try StateDirectoryFiles.secure(stateDirectory)
+        } else if !FileManager.default.fileExists(atPath: path) {
+            throw StoreSchemaError.absent(path: path)
         }
-        return try SQLiteStore(databasePath: path, keyring: nil)
+        let keyring: PayloadKeyring?
+        if payloadKeys {
+            let keys = stateDirectory + "/" + keyDirectoryName
+            keyring = access == .migrate ? try PayloadKeyring.openOrCreate(directory: keys) : try PayloadKeyring.load(directory: keys)
+        } else {
+            keyring = nil
+        }
+        return try SQLiteStore(databasePath: path, keyring: keyring, access: access)
     }
 
-    /// Opens (or creates) the database at `databasePath` and applies pending migrations.
-    public init(databasePath: String, keyring: PayloadKeyring?) throws {
+    /// Opens an existing store without payload keys (read-only unless told otherwise): audit and queue queries
+    /// work, payloads do not.
+    public static func openWithoutKeys(stateDirectory: String, access: StoreAccess = .readOnly) throws -> SQLiteStore {
+        try open(stateDirectory: stateDirectory, access: access, payloadKeys: false)
+    }
+
+    /// Opens the database at `databasePath`: ``StoreAccess/migrate`` creates it (mode 0600) and applies pending
+    /// migrations; the other modes open an existing one whose schema this build knows, and never change it.
+    public init(databasePath: String, keyring: PayloadKeyring?, access: StoreAccess = .migrate) throws {
         self.databasePath = databasePath
+        self.access = access
+        if access == .migrate {
+            try StateDirectoryFiles.createDatabaseFile(databasePath)
+        } else if !FileManager.default.fileExists(atPath: databasePath) {
+            throw StoreSchemaError.absent(path: databasePath)
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        configuration.readonly = access == .readOnly
         configuration.prepareDatabase { db in
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -64,23 +92,71 @@ public final class SQLiteStore: MessageStore {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
-            pool = try DatabasePool(path: databasePath, configuration: configuration)
-            // GRDB's DatabasePool switches the writer to WAL *after* prepareDatabase and sets
-            // synchronous=NORMAL there; set FULL again on the writer and check that it holds.
-            let synchronous = try pool.writeWithoutTransaction { db -> Int in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
-            }
-            guard synchronous == 2 else {
-                throw StoreError.database("could not set synchronous=FULL on \(databasePath) (got \(synchronous))")
-            }
-            try Schema.migrator.migrate(pool)
+            pool = try DatabasePool(path: Self.connectionPath(databasePath, access: access), configuration: configuration)
         } catch {
             throw StoreError.wrap(error)
+        }
+        try Self.checkSchema(pool, path: databasePath, access: access)
+        if access != .readOnly {
+            do {
+                // GRDB's DatabasePool switches the writer to WAL *after* prepareDatabase and sets
+                // synchronous=NORMAL there; set FULL again on the writer and check that it holds.
+                let synchronous = try pool.writeWithoutTransaction { db -> Int in
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    return try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                }
+                guard synchronous == 2 else {
+                    throw StoreError.database("could not set synchronous=FULL on \(databasePath) (got \(synchronous))")
+                }
+                if access == .migrate {
+                    try Schema.migrator.migrate(pool)
+                }
+            } catch {
+                throw StoreError.wrap(error)
+            }
+        }
+        if access == .migrate {
+            // SQLite gives -wal and -shm the database file's mode; tighten them should an older run have left them open.
+            _ = try StateDirectoryFiles.secure((databasePath as NSString).deletingLastPathComponent)
         }
         cipher = keyring.map(PayloadCipher.init(keyring:))
         acceptBatcher = WriteBatcher(pool: pool, maximumBatch: 512)
         batcher = WriteBatcher(pool: pool)
+    }
+
+    /// The path SQLite opens. A read-only open in a directory this process cannot write, with no `-wal` file (no
+    /// writer is running), opens the file as immutable: SQLite could not create the `-shm` it otherwise needs.
+    private static func connectionPath(_ path: String, access: StoreAccess) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        guard access == .readOnly, !isWritable(directory), !FileManager.default.fileExists(atPath: path + "-wal") else {
+            return path
+        }
+        var components = URLComponents()
+        components.scheme = "file"
+        components.path = path
+        components.queryItems = [URLQueryItem(name: "immutable", value: "1")]
+        return components.string ?? path
+    }
+
+    private static func isWritable(_ directory: String) -> Bool {
+        FileManager.default.isWritableFile(atPath: directory)
+    }
+
+    /// Refuses a database this build cannot work with: a newer schema always, an absent or older one unless migrating.
+    private static func checkSchema(_ pool: DatabasePool, path: String, access: StoreAccess) throws {
+        let known = Schema.migrator.migrations
+        let applied: Set<String>
+        do {
+            applied = try pool.read { db in try Schema.migrator.appliedIdentifiers(db) }
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        let unknown = applied.subtracting(known).sorted()
+        if !unknown.isEmpty { throw StoreSchemaError.newerVersion(path: path, unknown: unknown) }
+        guard access != .migrate else { return }
+        if applied.isEmpty { throw StoreSchemaError.notInitialised(path: path) }
+        let missing = known.filter { !applied.contains($0) }
+        if !missing.isEmpty { throw StoreSchemaError.needsMigration(path: path, missing: missing) }
     }
 
     /// The writer connection's journal mode and `synchronous` level (2 = FULL), for checks and tests.
@@ -115,7 +191,7 @@ public final class SQLiteStore: MessageStore {
             digest: message.digest, receivedAt: Date(millis: message.receivedAt.millis),
             signedAt: Date(millis: message.signedAt.millis), urgent: message.urgent,
             retentionDeadline: Date(millis: message.retentionDeadline.millis), keyId: keyId, purgedAt: nil)
-        let item = SealedAccept(message: stored, sealedPayload: sealed)
+        let item = SealedAccept(message: stored, sealedPayload: sealed, signedDigest: Data(SHA256.hash(data: message.payload)))
         return try await acceptBatcher.submit { db in try AcceptWriter.write(db, item, nowMillis: Date().millis) }
     }
 
@@ -147,15 +223,6 @@ public final class SQLiteStore: MessageStore {
         }
         guard message.digest.count == 32 else {
             throw StoreError.invalidArgument("message \(message.id): the digest must be 32 bytes (SHA-256)")
-        }
-    }
-
-    private static func createDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        } catch {
-            throw StoreError.database("cannot create state directory \(path): \(error.localizedDescription)")
         }
     }
 }
