@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ketenpoort", targets: ["ketenpoort"]),
+        .library(name: "KetenpoortTesting", targets: ["KetenpoortTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -104,6 +105,18 @@ let package = Package(
             ],
             swiftSettings: withXMLSec
         ),
+        // Test support: scripted delivery transport, manual clock, real SQLite stores in temporary directories.
+        .target(
+            name: "KetenpoortTesting",
+            dependencies: [
+                "KetenpoortServer", "KetenpoortStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: withXMLSec
+        ),
         // The executable: argument parsing and printing only.
         .executableTarget(
             name: "ketenpoort",
@@ -156,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "KetenpoortServerTests",
             dependencies: [
-                "KetenpoortServer", "KetenpoortCore", "KetenpoortXML", "KetenpoortPKI", "KetenpoortStore",
+                "KetenpoortServer", "KetenpoortCore", "KetenpoortXML", "KetenpoortPKI", "KetenpoortStore", "KetenpoortTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),

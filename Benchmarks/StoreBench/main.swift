@@ -112,7 +112,7 @@ while loaded < messages {
 let now = Date().addingTimeInterval(1)
 for round in 1...5 {
     let (batch, leaseMs) = try await milliseconds {
-        try await store.lease(owner: "bench", limit: 100, leaseDuration: 60, now: now)
+        try await store.leaseEveryPartner(owner: "bench", perPartner: 100 / partners.count, leaseDuration: 60, now: now)
     }
     let (counts, countMs) = try await milliseconds { try await store.countsByPartnerAndState() }
     let total = counts.reduce(0) { $0 + $1.count }

@@ -8,22 +8,27 @@ public protocol MessageStore: Sendable {
     /// Stores a message with one queued delivery per recipient; idempotent on (id, sender, digest).
     func accept(_ message: IncomingMessage, recipients: [String]) async throws -> AcceptOutcome
 
-    /// Leases up to `limit` due deliveries (urgent first, then longest due) to `owner` until `now + leaseDuration`.
-    func lease(owner: String, limit: Int, leaseDuration: TimeInterval, now: Date) async throws -> [LeasedDelivery]
+    /// Leases due deliveries to `owner` until `now + leaseDuration`: for each partner in `freeSlots` at most its
+    /// number, urgent first, then longest due; partners not named are not leased. A payload that cannot be
+    /// decrypted does not fail the lease: its delivery comes back with ``LeasedPayload/unreadable(reason:)``.
+    func lease(owner: String, freeSlots: [String: Int], leaseDuration: TimeInterval, now: Date) async throws -> [LeasedDelivery]
 
-    /// Marks a leased delivery delivered, keeping the partner's receipt.
-    func deliver(_ delivery: DeliveryID, owner: String, receipt: Data, now: Date) async throws -> DeliveryRecord
+    /// Marks a leased delivery delivered, keeping the partner's receipt; the lease (owner and token) must be current.
+    func deliver(_ delivery: DeliveryID, owner: String, token: LeaseToken, receipt: Data, now: Date) async throws -> DeliveryRecord
 
-    /// Defers a leased delivery until `until` after a retryable error.
+    /// Defers a leased delivery until `until` after a retryable error; a signed "try later" receipt's digest is audited.
     func deferDelivery(
-        _ delivery: DeliveryID, owner: String, until: Date, errorClass: ErrorClass, errorText: String, now: Date
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, until: Date, errorClass: ErrorClass, errorText: String,
+        receipt: Data?, now: Date
     ) async throws -> DeliveryRecord
 
-    /// Fails a leased delivery permanently (dead letter).
-    func fail(_ delivery: DeliveryID, owner: String, errorClass: ErrorClass, errorText: String, now: Date) async throws -> DeliveryRecord
+    /// Fails a leased delivery permanently (dead letter); the lease must be current.
+    func fail(
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, errorClass: ErrorClass, errorText: String, now: Date
+    ) async throws -> DeliveryRecord
 
-    /// Gives a lease back unfinished (e.g. at shutdown), making the delivery due now.
-    func returnLease(_ delivery: DeliveryID, owner: String, now: Date) async throws -> DeliveryRecord
+    /// Gives a lease back unfinished (e.g. at shutdown), making the delivery due now; the lease must be current.
+    func returnLease(_ delivery: DeliveryID, owner: String, token: LeaseToken, now: Date) async throws -> DeliveryRecord
 
     /// Operator: holds a queued or deferred delivery so it is not dispatched.
     func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord
@@ -70,12 +75,34 @@ public protocol MessageStore: Sendable {
     /// Purges up to `limit` payloads past their retention deadline whose deliveries are all final; returns how many.
     func purgeExpiredPayloads(now: Date, limit: Int) async throws -> Int
 
-    /// Fails a leased delivery because the partner refused it with a signed receipt, keeping the receipt.
-    func refuse(_ delivery: DeliveryID, owner: String, receipt: Data, reason: String, now: Date) async throws -> DeliveryRecord
+    /// Fails a leased delivery because the partner refused it with a signed receipt, keeping the receipt; the lease must be current.
+    func refuse(
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, receipt: Data, reason: String, now: Date
+    ) async throws -> DeliveryRecord
 
     /// Appends an audit record that changes no state (an intake refusal, a payload read); durable on return.
     func record(event: AuditEvent, messageId: String, partner: String, actor: AuditActor, detail: String, now: Date) async throws
 
     /// Operator: deletes a message's payload now (its deliveries must be final or held); the audit stays.
     func purgePayload(messageId: String, by action: OperatorAction, now: Date) async throws
+}
+
+extension MessageStore {
+    /// Leases up to `perPartner` due deliveries of every partner that has deliveries queued, deferred or sending
+    /// (tools, tests and benchmarks; the dispatcher passes its own free slots to ``lease(owner:freeSlots:leaseDuration:now:)``).
+    public func leaseEveryPartner(owner: String, perPartner: Int, leaseDuration: TimeInterval, now: Date) async throws -> [LeasedDelivery] {
+        let active: Set<DeliveryState> = [.queued, .deferred, .sending]
+        let partners = Set(try await countsByPartnerAndState().filter { active.contains($0.state) && $0.count > 0 }.map(\.partner))
+        guard !partners.isEmpty else { return [] }
+        return try await lease(owner: owner, freeSlots: Dictionary(uniqueKeysWithValues: partners.map { ($0, perPartner) }),
+                               leaseDuration: leaseDuration, now: now)
+    }
+
+    /// Defers a leased delivery after a retryable error that came without a receipt.
+    public func deferDelivery(
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, until: Date, errorClass: ErrorClass, errorText: String, now: Date
+    ) async throws -> DeliveryRecord {
+        try await deferDelivery(delivery, owner: owner, token: token, until: until, errorClass: errorClass, errorText: errorText,
+                                receipt: nil, now: now)
+    }
 }

@@ -10,8 +10,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case deliveryNotFound(DeliveryID)
     /// The transition is not allowed from the delivery's current state.
     case invalidTransition(delivery: DeliveryID, messageId: String, action: String, from: DeliveryState, allowed: [DeliveryState])
-    /// The caller does not hold the delivery's lease (it expired and was taken over, or never was).
-    case leaseNotHeld(delivery: DeliveryID, messageId: String, owner: String, holder: String?)
+    /// Lease lost: the caller's lease (owner and token) is not the delivery's current one; it expired and the
+    /// delivery was leased again (to another owner or the same), or it never was held. Nothing was changed.
+    case leaseNotHeld(delivery: DeliveryID, messageId: String, owner: String, token: LeaseToken, holder: String?, current: LeaseToken)
     /// An argument breaks a rule (e.g. no recipients, empty operator name).
     case invalidArgument(String)
     /// A payload key problem (missing key, bad key file, wrong mode).
@@ -35,8 +36,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidTransition(let id, let messageId, let action, let from, let allowed):
             let list = allowed.map(\.rawValue).joined(separator: ", ")
             return "cannot \(action) delivery \(id) of message \(messageId): it is \(from.rawValue); \(action) is allowed only from \(list)"
-        case .leaseNotHeld(let id, let messageId, let owner, let holder):
-            return "\(owner) does not hold the lease of delivery \(id) of message \(messageId) (holder: \(holder ?? "none"))"
+        case .leaseNotHeld(let id, let messageId, let owner, let token, let holder, let current):
+            return "lease lost: \(owner) presented lease \(token) of delivery \(id) of message \(messageId), but its current lease is "
+                + "\(current) (holder: \(holder ?? "none")); nothing was changed"
         case .invalidArgument(let text):
             return "invalid argument: \(text)"
         case .keyError(let text):

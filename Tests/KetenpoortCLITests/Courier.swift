@@ -29,23 +29,23 @@ struct FakeCourier {
     /// Leases every due delivery matching `partner` (all when nil) and applies `outcome`; returns how many.
     @discardableResult
     func run(partner: String? = nil, _ outcome: Outcome, now: Date = Date()) async throws -> Int {
-        let leased = try await store.lease(owner: owner, limit: 1_000, leaseDuration: 60, now: now)
+        let leased = try await store.leaseEveryPartner(owner: owner, perPartner: 1_000, leaseDuration: 60, now: now)
         var done = 0
         for item in leased {
             let delivery = item.delivery
             guard partner == nil || delivery.partner == partner else {
-                _ = try await store.returnLease(delivery.id, owner: owner, now: now)
+                _ = try await store.returnLease(delivery.id, owner: owner, token: item.token, now: now)
                 continue
             }
             let later = now.addingTimeInterval(0.05)
             switch outcome {
             case .deliver:
-                _ = try await store.deliver(delivery.id, owner: owner, receipt: Self.receipt(for: delivery.messageId), now: later)
+                _ = try await store.deliver(delivery.id, owner: owner, token: item.token, receipt: Self.receipt(for: delivery.messageId), now: later)
             case .deferFor(let seconds):
-                _ = try await store.deferDelivery(delivery.id, owner: owner, until: now.addingTimeInterval(seconds),
+                _ = try await store.deferDelivery(delivery.id, owner: owner, token: item.token, until: now.addingTimeInterval(seconds),
                                                   errorClass: .timeout, errorText: "no answer in 30 s", now: later)
             case .fail:
-                _ = try await store.fail(delivery.id, owner: owner, errorClass: .httpPermanent, errorText: "HTTP 403", now: later)
+                _ = try await store.fail(delivery.id, owner: owner, token: item.token, errorClass: .httpPermanent, errorText: "HTTP 403", now: later)
             }
             done += 1
         }

@@ -21,9 +21,9 @@ final class DaemonConcurrencyTests: XCTestCase {
         let daemon = Task {
             var delivered = 0
             while !stop.isSet {
-                let leased = try await daemonStore.lease(owner: "daemon", limit: 1, leaseDuration: 60, now: Date())
+                let leased = try await daemonStore.leaseEveryPartner(owner: "daemon", perPartner: 1, leaseDuration: 60, now: Date())
                 for item in leased {
-                    _ = try await daemonStore.deliver(item.delivery.id, owner: "daemon",
+                    _ = try await daemonStore.deliver(item.delivery.id, owner: "daemon", token: item.token,
                                                       receipt: FakeCourier.receipt(for: item.delivery.messageId), now: Date())
                     delivered += 1
                 }

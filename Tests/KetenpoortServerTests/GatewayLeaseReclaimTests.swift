@@ -20,7 +20,7 @@ final class GatewayLeaseReclaimTests: XCTestCase {
                 retentionDeadline: now.addingTimeInterval(86_400)), recipients: ["vt-rotterdam-rijnmond"])
             ids.append(id)
         }
-        let leased = try await earlier.lease(owner: "gone-host/4242", limit: 100, leaseDuration: 600, now: Date())
+        let leased = try await earlier.lease(owner: "gone-host/4242", freeSlots: ["vt-rotterdam-rijnmond": 100], leaseDuration: 600, now: Date())
         XCTAssertEqual(leased.count, 40)
 
         // Its partner is unreachable, so after the reclaim every delivery is tried once more and deferred.

@@ -8,7 +8,7 @@ final class BatchedWriteTests: XCTestCase {
         let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
         let count = 100
         for index in 0..<count { _ = try await store.accept(makeMessage(id: "B-\(index)"), recipients: ["SHN"]) }
-        let leased = try await store.lease(owner: "courier", limit: count, leaseDuration: 60, now: testEpoch)
+        let leased = try await store.lease(owner: "courier", freeSlots: ["SHN": count], leaseDuration: 60, now: testEpoch)
         XCTAssertEqual(leased.count, count)
         let before = await store.statistics()
         let outcomes = await withTaskGroup(of: Bool.self) { group -> [Bool] in
@@ -16,7 +16,7 @@ final class BatchedWriteTests: XCTestCase {
                 // Every tenth caller does not hold the lease: it must be refused without touching the rest.
                 let owner = index % 10 == 0 ? "someone-else" : "courier"
                 group.addTask {
-                    (try? await store.deliver(item.delivery.id, owner: owner, receipt: Data("receipt".utf8), now: testEpoch)) != nil
+                    (try? await store.deliver(item.delivery.id, owner: owner, token: item.token, receipt: Data("receipt".utf8), now: testEpoch)) != nil
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }

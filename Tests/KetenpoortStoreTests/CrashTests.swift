@@ -75,7 +75,7 @@ final class CrashTests: XCTestCase {
         let sending = counts.filter { $0.state == .sending }.reduce(0) { $0 + $1.count }
         let open = counts.filter { !$0.state.isFinal && $0.state != .held }.reduce(0) { $0 + $1.count }
         let later = Date().addingTimeInterval(10)
-        let released = try await store.lease(owner: "checker", limit: open + 1, leaseDuration: 60, now: later)
+        let released = try await store.leaseEveryPartner(owner: "checker", perPartner: open + 1, leaseDuration: 60, now: later)
         XCTAssertEqual(released.count, open, "every queued, deferred and expired-lease delivery must be leasable")
         let stuck = try await store.listDeliveries(DeliveryFilter(state: .sending), after: nil, limit: 100_000)
             .filter { $0.leaseOwner != "checker" }

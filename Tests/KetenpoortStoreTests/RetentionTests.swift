@@ -9,9 +9,9 @@ final class RetentionTests: XCTestCase {
         _ = try await store.accept(makeMessage(id: "done", retention: 100), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "pending", retention: 100), recipients: ["SHN", "VT-0363"])
         _ = try await store.accept(makeMessage(id: "young", retention: 10_000), recipients: ["SHN"])
-        let leased = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: testEpoch)
+        let leased = try await store.lease(owner: owner, freeSlots: ["SHN": 10, "VT-0363": 10], leaseDuration: 30, now: testEpoch)
         for item in leased where item.delivery.messageId != "pending" || item.delivery.partner == "SHN" {
-            _ = try await store.deliver(item.delivery.id, owner: owner, receipt: Data("r".utf8), now: testEpoch)
+            _ = try await store.deliver(item.delivery.id, owner: owner, token: item.token, receipt: Data("r".utf8), now: testEpoch)
         }
         let beforeDeadline = try await store.purgeExpiredPayloads(now: testEpoch.addingTimeInterval(99), limit: 100)
         XCTAssertEqual(beforeDeadline, 0)

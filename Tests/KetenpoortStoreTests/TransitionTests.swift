@@ -18,15 +18,17 @@ final class TransitionTests: XCTestCase {
         case .held:
             _ = try await store.hold(delivery.id, by: anOperator, now: now)
         case .sending, .delivered, .deferred, .failed:
-            let leased = try await store.lease(owner: owner, limit: 1, leaseDuration: 60, now: now)
+            let leased = try await store.lease(owner: owner, freeSlots: ["SHN": 1], leaseDuration: 60, now: now)
             XCTAssertEqual(leased.map(\.delivery.id), [delivery.id])
+            let token = try XCTUnwrap(leased.first?.token)
             switch state {
-            case .delivered: _ = try await store.deliver(delivery.id, owner: owner, receipt: Data("receipt".utf8), now: now)
+            case .delivered: _ = try await store.deliver(delivery.id, owner: owner, token: token, receipt: Data("receipt".utf8), now: now)
             case .deferred:
                 _ = try await store.deferDelivery(
-                    delivery.id, owner: owner, until: now.addingTimeInterval(300), errorClass: .timeout,
+                    delivery.id, owner: owner, token: token, until: now.addingTimeInterval(300), errorClass: .timeout,
                     errorText: "no answer in 30 s", now: now)
-            case .failed: _ = try await store.fail(delivery.id, owner: owner, errorClass: .refused, errorText: "refused", now: now)
+            case .failed:
+                _ = try await store.fail(delivery.id, owner: owner, token: token, errorClass: .refused, errorText: "refused", now: now)
             default: break
             }
         }
@@ -35,24 +37,30 @@ final class TransitionTests: XCTestCase {
         return delivery.id
     }
 
-    private typealias Action = @Sendable (SQLiteStore, DeliveryID) async throws -> DeliveryRecord
+    /// A transition under test: the store, the delivery and the delivery's latest lease token.
+    private typealias Action = @Sendable (SQLiteStore, DeliveryID, LeaseToken) async throws -> DeliveryRecord
 
     func testEveryTransitionFromEveryState() async throws {
         let directory = try makeStateDirectory(self)
         let owner = self.owner
         let now = testEpoch.addingTimeInterval(1)
         let actions: [(name: String, allowed: [DeliveryState: DeliveryState], run: Action)] = [
-            ("deliver", [.sending: .delivered], { try await $0.deliver($1, owner: owner, receipt: Data("r".utf8), now: now) }),
+            ("deliver", [.sending: .delivered], { try await $0.deliver($1, owner: owner, token: $2, receipt: Data("r".utf8), now: now) }),
             ("defer", [.sending: .deferred], {
-                try await $0.deferDelivery($1, owner: owner, until: now.addingTimeInterval(60), errorClass: .httpRetryable,
+                try await $0.deferDelivery($1, owner: owner, token: $2, until: now.addingTimeInterval(60), errorClass: .httpRetryable,
                                            errorText: "HTTP 503", now: now)
             }),
-            ("fail", [.sending: .failed], { try await $0.fail($1, owner: owner, errorClass: .refused, errorText: "refused", now: now) }),
-            ("return the lease of", [.sending: .queued], { try await $0.returnLease($1, owner: owner, now: now) }),
-            ("hold", [.queued: .held, .deferred: .held], { try await $0.hold($1, by: anOperator, now: now) }),
-            ("release", [.held: .queued], { try await $0.release($1, by: anOperator, now: now) }),
-            ("retry", [.deferred: .queued, .failed: .queued], { try await $0.retryNow($1, by: anOperator, now: now) }),
-            ("fail", [.queued: .failed, .deferred: .failed, .held: .failed], { try await $0.fail($1, by: anOperator, now: now) }),
+            ("fail", [.sending: .failed], {
+                try await $0.fail($1, owner: owner, token: $2, errorClass: .refused, errorText: "refused", now: now)
+            }),
+            ("refuse", [.sending: .failed], {
+                try await $0.refuse($1, owner: owner, token: $2, receipt: Data("r".utf8), reason: "overig", now: now)
+            }),
+            ("return the lease of", [.sending: .queued], { try await $0.returnLease($1, owner: owner, token: $2, now: now) }),
+            ("hold", [.queued: .held, .deferred: .held], { store, id, _ in try await store.hold(id, by: anOperator, now: now) }),
+            ("release", [.held: .queued], { store, id, _ in try await store.release(id, by: anOperator, now: now) }),
+            ("retry", [.deferred: .queued, .failed: .queued], { store, id, _ in try await store.retryNow(id, by: anOperator, now: now) }),
+            ("fail", [.queued: .failed, .deferred: .failed, .held: .failed], { store, id, _ in try await store.fail(id, by: anOperator, now: now) }),
         ]
         var counter = 0
         for (index, action) in actions.enumerated() {
@@ -61,14 +69,15 @@ final class TransitionTests: XCTestCase {
                 let store = try SQLiteStore.open(stateDirectory: directory + "/\(index)-\(state.rawValue)")
                 let id = try await delivery(in: state, store: store, id: "T-\(index)-\(state.rawValue)")
                 let headBefore = try await store.auditHeadSequence()
+                let token = LeaseToken(rawValue: Int64(try await store.delivery(id)?.attempts ?? 0))
                 if let expected = action.allowed[state] {
-                    let after = try await action.run(store, id)
+                    let after = try await action.run(store, id, token)
                     XCTAssertEqual(after.state, expected, "\(action.name) from \(state)")
                     let trail = try await store.auditTrail(messageId: "T-\(index)-\(state.rawValue)")
                     XCTAssertEqual(trail.last?.sequence, headBefore + 1, "\(action.name) from \(state) must be audited")
                     XCTAssertTrue(trail.last?.detail.contains("delivery=\(id)") ?? false)
                 } else {
-                    await assertStoreError({ try await action.run(store, id) }) { error in
+                    await assertStoreError({ try await action.run(store, id, token) }) { error in
                         guard case .invalidTransition(let delivery, let messageId, let name, let from, _) = error else { return false }
                         return delivery == id && messageId == "T-\(index)-\(state.rawValue)" && name == action.name && from == state
                     }
@@ -82,14 +91,14 @@ final class TransitionTests: XCTestCase {
                 try store.close()
             }
         }
-        XCTAssertEqual(counter, 48)
+        XCTAssertEqual(counter, 54)
     }
 
     func testInvalidTransitionErrorNamesTheRule() async throws {
         let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
         let id = try await delivery(in: .failed, store: store, id: "E-1")
         do {
-            _ = try await store.deliver(id, owner: owner, receipt: Data(), now: testEpoch)
+            _ = try await store.deliver(id, owner: owner, token: LeaseToken(rawValue: 1), receipt: Data(), now: testEpoch)
             XCTFail("delivering a failed delivery must be refused")
         } catch let error as StoreError {
             XCTAssertEqual(
@@ -119,30 +128,32 @@ final class TransitionTests: XCTestCase {
         _ = try await store.accept(makeMessage(id: "urgent-new", urgent: true, received: testEpoch.addingTimeInterval(20)), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "future", received: testEpoch.addingTimeInterval(3600)), recipients: ["SHN"])
         let now = testEpoch.addingTimeInterval(60)
-        let first = try await store.lease(owner: owner, limit: 2, leaseDuration: 30, now: now)
+        let first = try await store.lease(owner: owner, freeSlots: ["SHN": 2], leaseDuration: 30, now: now)
         XCTAssertEqual(first.map(\.delivery.messageId), ["urgent-new", "old"])
         XCTAssertEqual(first.first?.payload, makeMessage(id: "urgent-new", urgent: true, received: testEpoch.addingTimeInterval(20)).payload)
         XCTAssertEqual(first.first?.delivery.attempts, 1)
         XCTAssertEqual(first.first?.delivery.leaseOwner, owner)
-        let second = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: now)
+        XCTAssertEqual(first.first?.token, LeaseToken(rawValue: 1))
+        let second = try await store.lease(owner: owner, freeSlots: ["SHN": 10], leaseDuration: 30, now: now)
         XCTAssertEqual(second.map(\.delivery.messageId), ["new"], "not-yet-due deliveries are not leased")
     }
 
     func testExpiredLeaseMakesTheDeliveryDueAgain() async throws {
         let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
         _ = try await store.accept(makeMessage(id: "L-1"), recipients: ["SHN"])
-        let leased = try await store.lease(owner: "dead-courier", limit: 10, leaseDuration: 30, now: testEpoch)
+        let leased = try await store.lease(owner: "dead-courier", freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch)
         XCTAssertEqual(leased.count, 1)
-        let beforeExpiry = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: testEpoch.addingTimeInterval(29))
+        let beforeExpiry = try await store.lease(owner: owner, freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch.addingTimeInterval(29))
         XCTAssertTrue(beforeExpiry.isEmpty, "a live lease must not be taken over")
-        let afterExpiry = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: testEpoch.addingTimeInterval(30))
+        let afterExpiry = try await store.lease(owner: owner, freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch.addingTimeInterval(30))
         XCTAssertEqual(afterExpiry.map(\.delivery.messageId), ["L-1"])
         XCTAssertEqual(afterExpiry.first?.delivery.attempts, 2)
         XCTAssertEqual(afterExpiry.first?.delivery.leaseOwner, owner)
         let id = try XCTUnwrap(afterExpiry.first?.delivery.id)
-        await assertStoreError({ try await store.deliver(id, owner: "dead-courier", receipt: Data(), now: testEpoch) }) { error in
-            if case .leaseNotHeld(let delivery, _, let caller, let holder) = error {
-                return delivery == id && caller == "dead-courier" && holder == self.owner
+        let oldToken = try XCTUnwrap(leased.first?.token)
+        await assertStoreError({ try await store.deliver(id, owner: "dead-courier", token: oldToken, receipt: Data(), now: testEpoch) }) { error in
+            if case .leaseNotHeld(let delivery, _, let caller, let token, let holder, let current) = error {
+                return delivery == id && caller == "dead-courier" && holder == self.owner && token.rawValue == 1 && current.rawValue == 2
             }
             return false
         }
@@ -154,9 +165,9 @@ final class TransitionTests: XCTestCase {
     func testDeferredBecomesDueAtItsNextAttempt() async throws {
         let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
         let id = try await delivery(in: .deferred, store: store, id: "D-1")
-        let early = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: testEpoch.addingTimeInterval(299))
+        let early = try await store.lease(owner: owner, freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch.addingTimeInterval(299))
         XCTAssertTrue(early.isEmpty)
-        let due = try await store.lease(owner: owner, limit: 10, leaseDuration: 30, now: testEpoch.addingTimeInterval(300))
+        let due = try await store.lease(owner: owner, freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch.addingTimeInterval(300))
         XCTAssertEqual(due.map(\.delivery.id), [id])
         XCTAssertEqual(due.first?.delivery.lastErrorClass, .timeout)
     }
@@ -166,8 +177,8 @@ final class TransitionTests: XCTestCase {
         for index in 0..<5 {
             _ = try await store.accept(makeMessage(id: "P-\(index)"), recipients: ["SHN", "VT-0363"])
         }
-        let leased = try await store.lease(owner: owner, limit: 3, leaseDuration: 30, now: testEpoch)
-        _ = try await store.deliver(leased[0].delivery.id, owner: owner, receipt: Data("r".utf8), now: testEpoch)
+        let leased = try await store.lease(owner: owner, freeSlots: ["SHN": 2, "VT-0363": 1], leaseDuration: 30, now: testEpoch)
+        _ = try await store.deliver(leased[0].delivery.id, owner: owner, token: leased[0].token, receipt: Data("r".utf8), now: testEpoch)
         let counts = Set(try await store.countsByPartnerAndState())
         let total = counts.reduce(0) { $0 + $1.count }
         XCTAssertEqual(total, 10)

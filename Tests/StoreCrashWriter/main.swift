@@ -56,9 +56,9 @@ do {
             let owner = "writer-\(prefix)"
             var round = 0
             while true {
-                let leased = try await store.lease(owner: owner, limit: 20, leaseDuration: 2, now: Date())
+                let leased = try await store.leaseEveryPartner(owner: owner, perPartner: 10, leaseDuration: 2, now: Date())
                 for (position, item) in leased.enumerated() where (position + round) % 3 == 0 {
-                    _ = try await store.deliver(item.delivery.id, owner: owner, receipt: Data("ok".utf8), now: Date())
+                    _ = try await store.deliver(item.delivery.id, owner: owner, token: item.token, receipt: Data("ok".utf8), now: Date())
                 }
                 round += 1
                 try await Task.sleep(nanoseconds: 20_000_000)

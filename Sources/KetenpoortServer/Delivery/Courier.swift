@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 
 /// POSTs signed messages to partners over mutual TLS and checks the signed receipt that comes back.
-public final class Courier: Sendable {
+public final class Courier: DeliveryTransport {
     private let client: HTTPClient
     private let receipts: ReceiptVerifier
     private let requestTimeout: TimeAmount
@@ -55,13 +55,22 @@ public final class Courier: Sendable {
         case 200...299:
             return verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner)
         case 408, 429, 500...599:
+            // A partner may say "try later" with a signed receipt; its digest then goes into the audit trail.
+            if body.readableBytes > 0,
+               case .tryLater(let receipt) = verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner) {
+                return .tryLater(receipt: receipt)
+            }
             return .retry(errorClass: "http-retryable", text: "HTTP \(code)")
         default:
             // A partner may explain a 4xx with a signed refusal; without one the refusal is permanent anyway.
-            if case .refused(let reason, let receipt) = verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner) {
+            switch verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner) {
+            case .refused(let reason, let receipt):
                 return .refused(reason: reason, receipt: receipt)
+            case .tryLater(let receipt):
+                return .tryLater(receipt: receipt)
+            default:
+                return .permanent(errorClass: "http-permanent", text: "HTTP \(code)")
             }
-            return .permanent(errorClass: "http-permanent", text: "HTTP \(code)")
         }
     }
 
@@ -72,6 +81,8 @@ public final class Courier: Sendable {
             switch verified.status {
             case .received:
                 return .delivered(receipt: receipt)
+            case .refused(.temporarilyUnavailable):
+                return .tryLater(receipt: receipt)
             case .refused(let reason):
                 return .refused(reason: "\(reason)", receipt: receipt)
             }

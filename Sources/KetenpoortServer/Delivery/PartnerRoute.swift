@@ -28,6 +28,8 @@ public enum CourierOutcome: Sendable {
     case refused(reason: String, receipt: Data)
     /// A temporary problem (connection, timeout, 408, 429, 5xx, bad receipt): try again later.
     case retry(errorClass: String, text: String)
+    /// The partner answered with a valid signed `tijdelijk-niet-verwerkbaar` receipt: try again later, like a 5xx.
+    case tryLater(receipt: Data)
     /// A permanent problem (other 4xx): do not try again.
     case permanent(errorClass: String, text: String)
 }

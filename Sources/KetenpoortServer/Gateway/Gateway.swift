@@ -59,9 +59,9 @@ public final class Gateway: Sendable {
                               connectTimeout: TimeInterval(configuration.courier.connectTimeoutSeconds ?? 5),
                               requestTimeout: TimeInterval(configuration.courier.requestTimeoutSeconds ?? 30),
                               maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4)
-        let owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+        let owner = LeaseOwner.forThisRun()
         self.owner = owner
-        dispatcher = Dispatcher(store: store, courier: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
+        dispatcher = Dispatcher(store: store, transport: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
                                 owner: owner, logger: logger, metrics: metrics,
                                 leaseDuration: TimeInterval(configuration.courier.leaseSeconds ?? 120))
         let dispatcher = dispatcher

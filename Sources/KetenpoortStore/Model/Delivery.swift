@@ -45,6 +45,14 @@ public struct ErrorClass: RawRepresentable, Sendable, Hashable, Codable {
     public static let expired = ErrorClass(rawValue: "expired")
     /// An operator failed the delivery.
     public static let operatorAction = ErrorClass(rawValue: "operator")
+    /// The stored payload cannot be decrypted (wrong key or altered ciphertext): this delivery fails, the rest go on.
+    public static let payloadUnreadable = ErrorClass(rawValue: "payload-unreadable")
+    /// The payload was purged before the delivery was sent.
+    public static let purged = ErrorClass(rawValue: "purged")
+    /// No partner of that id is configured any more.
+    public static let noRoute = ErrorClass(rawValue: "no-route")
+    /// The partner answered with a signed `tijdelijk-niet-verwerkbaar` receipt: retried like a 5xx.
+    public static let tryLater = ErrorClass(rawValue: "try-later")
 }
 
 /// One delivery as stored.
@@ -98,25 +106,61 @@ public struct DeliveryRecord: Sendable, Equatable {
     }
 }
 
+/// Which lease of a delivery a caller holds (the fencing token): the attempt number the lease started.
+///
+/// Every lease increments the delivery's attempt count, so a token is never given out twice for one delivery and a
+/// newer lease always has a greater token. Every transition of a leased delivery must present the current token.
+public struct LeaseToken: RawRepresentable, Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    /// The attempt number of the lease.
+    public var rawValue: Int64
+    /// Creates a token from an attempt number.
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+
+    /// Orders tokens: a greater token is a newer lease.
+    public static func < (lhs: LeaseToken, rhs: LeaseToken) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// The attempt number as text.
+    public var description: String { String(rawValue) }
+}
+
+/// The payload of a leased delivery as far as the store could read it.
+public enum LeasedPayload: Sendable, Equatable {
+    /// The decrypted signed message.
+    case available(Data)
+    /// The payload was purged (retention or operator) before the delivery was sent.
+    case purged
+    /// The sealed payload cannot be decrypted (wrong key, missing key or altered ciphertext); no content is named.
+    case unreadable(reason: String)
+}
+
 /// A delivery leased for sending, with what the courier needs to send it.
 public struct LeasedDelivery: Sendable, Equatable {
     /// The delivery as it is after the lease.
     public var delivery: DeliveryRecord
+    /// The lease's fencing token; every transition of this lease must present it.
+    public var token: LeaseToken
     /// The message kind.
     public var kind: String
     /// The digest of the signed message.
     public var digest: Data
-    /// The decrypted signed message; nil if the payload was purged.
-    public var payload: Data?
+    /// The payload, purged, or unreadable.
+    public var content: LeasedPayload
     /// When the gateway accepted the message (for the maximum age and delivery latency).
     public var receivedAt: Date
 
+    /// The decrypted signed message; nil if it was purged or cannot be read.
+    public var payload: Data? {
+        if case .available(let data) = content { return data }
+        return nil
+    }
+
     /// Creates a leased delivery.
-    public init(delivery: DeliveryRecord, kind: String, digest: Data, payload: Data?, receivedAt: Date = Date(timeIntervalSince1970: 0)) {
+    public init(delivery: DeliveryRecord, token: LeaseToken, kind: String, digest: Data, content: LeasedPayload,
+                receivedAt: Date = Date(timeIntervalSince1970: 0)) {
         self.delivery = delivery
+        self.token = token
         self.kind = kind
         self.digest = digest
-        self.payload = payload
+        self.content = content
         self.receivedAt = receivedAt
     }
 }

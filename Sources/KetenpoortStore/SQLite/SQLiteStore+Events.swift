@@ -3,35 +3,6 @@ import Foundation
 import GRDB
 
 extension SQLiteStore {
-    /// Fails a leased delivery that the partner refused, keeping the signed refusal as the receipt.
-    public func refuse(_ delivery: DeliveryID, owner: String, receipt: Data, reason: String, now: Date) async throws -> DeliveryRecord {
-        let nowMillis = now.millis
-        let reasonText = AuditText.clean(reason, limit: 60)
-        let receiptDigest = Data(SHA256.hash(data: receipt)).hexString
-        return try await batchedWrite { db in
-            guard let before = try RowDecoding.fetchDelivery(db, id: delivery) else { throw StoreError.deliveryNotFound(delivery) }
-            guard before.state == .sending else {
-                throw StoreError.invalidTransition(delivery: delivery, messageId: before.messageId, action: "refuse",
-                                                   from: before.state, allowed: [.sending])
-            }
-            guard before.leaseOwner == owner else {
-                throw StoreError.leaseNotHeld(delivery: delivery, messageId: before.messageId, owner: owner, holder: before.leaseOwner)
-            }
-            try db.cachedStatement(
-                sql: """
-                    UPDATE deliveries SET state = 'failed', due_ms = NULL, next_attempt_ms = NULL, lease_expiry_ms = NULL,
-                        last_error_class = ?, last_error_text = ?, receipt = ?, updated_ms = ? WHERE id = ?
-                    """).execute(
-                arguments: [ErrorClass.refused.rawValue, "refused by the partner: \(reasonText)", receipt, nowMillis, delivery])
-            var audit = try AuditAppender(db)
-            try audit.append(db, event: .deliveryRefused, messageId: before.messageId, partner: before.partner, actor: .system,
-                             detail: "delivery=\(delivery) attempt=\(before.attempts) reason=\(AuditText.quoted(reasonText)) receipt-sha256=\(receiptDigest)",
-                             timeMillis: nowMillis)
-            guard let after = try RowDecoding.fetchDelivery(db, id: delivery) else { throw StoreError.deliveryNotFound(delivery) }
-            return after
-        }
-    }
-
     /// Appends one audit record in its own durable transaction.
     public func record(event: AuditEvent, messageId: String, partner: String, actor: AuditActor, detail: String, now: Date) async throws {
         let nowMillis = now.millis

@@ -2,18 +2,24 @@ import Crypto
 import Foundation
 import GRDB
 
-/// Which states a transition may start from, and whether it needs the caller's lease.
+/// Which states a transition may start from, and whether it needs the caller's lease (owner, and token if given).
 private struct TransitionRule: Sendable {
     var action: String
     var allowed: [DeliveryState]
     var event: AuditEvent
     var leaseOwner: String?
+    var token: LeaseToken? = nil
+
+    /// A rule for a transition of a leased delivery: it starts from `sending` and presents the lease.
+    static func leased(_ action: String, event: AuditEvent, owner: String, token: LeaseToken) -> TransitionRule {
+        TransitionRule(action: action, allowed: [.sending], event: event, leaseOwner: owner, token: token)
+    }
 }
 
 extension SQLiteStore {
     /// Marks a leased delivery delivered and stores the receipt.
-    public func deliver(_ delivery: DeliveryID, owner: String, receipt: Data, now: Date) async throws -> DeliveryRecord {
-        let rule = TransitionRule(action: "deliver", allowed: [.sending], event: .deliveryDelivered, leaseOwner: owner)
+    public func deliver(_ delivery: DeliveryID, owner: String, token: LeaseToken, receipt: Data, now: Date) async throws -> DeliveryRecord {
+        let rule = TransitionRule.leased("deliver", event: .deliveryDelivered, owner: owner, token: token)
         let receiptDigest = Data(SHA256.hash(data: receipt)).hexString
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
             try db.cachedStatement(
@@ -26,13 +32,15 @@ extension SQLiteStore {
         }
     }
 
-    /// Defers a leased delivery until `until` after a retryable error.
+    /// Defers a leased delivery until `until` after a retryable error; a "try later" receipt's digest is audited.
     public func deferDelivery(
-        _ delivery: DeliveryID, owner: String, until: Date, errorClass: ErrorClass, errorText: String, now: Date
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, until: Date, errorClass: ErrorClass, errorText: String,
+        receipt: Data?, now: Date
     ) async throws -> DeliveryRecord {
-        let rule = TransitionRule(action: "defer", allowed: [.sending], event: .deliveryDeferred, leaseOwner: owner)
+        let rule = TransitionRule.leased("defer", event: .deliveryDeferred, owner: owner, token: token)
         let text = AuditText.clean(errorText)
         let untilMillis = until.millis
+        let receiptDetail = receipt.map { " receipt-sha256=" + Data(SHA256.hash(data: $0)).hexString } ?? ""
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
             try db.cachedStatement(
                 sql: """
@@ -40,15 +48,15 @@ extension SQLiteStore {
                         last_error_class = ?, last_error_text = ?, updated_ms = ? WHERE id = ?
                     """).execute(
                 arguments: [untilMillis, untilMillis, errorClass.rawValue, text, nowMillis, before.id])
-            return "attempt=\(before.attempts) until=\(untilMillis) error=\(errorClass.rawValue)"
+            return "attempt=\(before.attempts) until=\(untilMillis) error=\(errorClass.rawValue)" + receiptDetail
         }
     }
 
     /// Fails a leased delivery permanently.
     public func fail(
-        _ delivery: DeliveryID, owner: String, errorClass: ErrorClass, errorText: String, now: Date
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, errorClass: ErrorClass, errorText: String, now: Date
     ) async throws -> DeliveryRecord {
-        let rule = TransitionRule(action: "fail", allowed: [.sending], event: .deliveryFailed, leaseOwner: owner)
+        let rule = TransitionRule.leased("fail", event: .deliveryFailed, owner: owner, token: token)
         let text = AuditText.clean(errorText)
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
             try Self.markFailed(db, id: before.id, errorClass: errorClass, text: text, nowMillis: nowMillis)
@@ -56,9 +64,27 @@ extension SQLiteStore {
         }
     }
 
+    /// Fails a leased delivery that the partner refused, keeping the signed refusal as the receipt.
+    public func refuse(
+        _ delivery: DeliveryID, owner: String, token: LeaseToken, receipt: Data, reason: String, now: Date
+    ) async throws -> DeliveryRecord {
+        let rule = TransitionRule.leased("refuse", event: .deliveryRefused, owner: owner, token: token)
+        let reasonText = AuditText.clean(reason, limit: 60)
+        let receiptDigest = Data(SHA256.hash(data: receipt)).hexString
+        return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
+            try db.cachedStatement(
+                sql: """
+                    UPDATE deliveries SET state = 'failed', due_ms = NULL, next_attempt_ms = NULL, lease_expiry_ms = NULL,
+                        last_error_class = ?, last_error_text = ?, receipt = ?, updated_ms = ? WHERE id = ?
+                    """).execute(
+                arguments: [ErrorClass.refused.rawValue, "refused by the partner: \(reasonText)", receipt, nowMillis, before.id])
+            return "attempt=\(before.attempts) reason=\(AuditText.quoted(reasonText)) receipt-sha256=\(receiptDigest)"
+        }
+    }
+
     /// Gives an unfinished lease back; the delivery is queued and due now.
-    public func returnLease(_ delivery: DeliveryID, owner: String, now: Date) async throws -> DeliveryRecord {
-        let rule = TransitionRule(action: "return the lease of", allowed: [.sending], event: .deliveryLeaseReturned, leaseOwner: owner)
+    public func returnLease(_ delivery: DeliveryID, owner: String, token: LeaseToken, now: Date) async throws -> DeliveryRecord {
+        let rule = TransitionRule.leased("return the lease of", event: .deliveryLeaseReturned, owner: owner, token: token)
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
             try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
             return "attempt=\(before.attempts)"
@@ -128,12 +154,20 @@ extension SQLiteStore {
             guard let before = try RowDecoding.fetchDelivery(db, id: id) else {
                 throw StoreError.deliveryNotFound(id)
             }
+            let current = LeaseToken(rawValue: Int64(before.attempts))
+            // A newer lease fences the older one off whatever state the newer one left behind.
+            if let owner = rule.leaseOwner, let token = rule.token, token != current {
+                throw StoreError.leaseNotHeld(
+                    delivery: id, messageId: before.messageId, owner: owner, token: token, holder: before.leaseOwner, current: current)
+            }
             guard rule.allowed.contains(before.state) else {
                 throw StoreError.invalidTransition(
                     delivery: id, messageId: before.messageId, action: rule.action, from: before.state, allowed: rule.allowed)
             }
             if let owner = rule.leaseOwner, before.leaseOwner != owner {
-                throw StoreError.leaseNotHeld(delivery: id, messageId: before.messageId, owner: owner, holder: before.leaseOwner)
+                throw StoreError.leaseNotHeld(
+                    delivery: id, messageId: before.messageId, owner: owner, token: rule.token ?? current, holder: before.leaseOwner,
+                    current: current)
             }
             let detail = try update(db, before, nowMillis)
             var audit = try AuditAppender(db)

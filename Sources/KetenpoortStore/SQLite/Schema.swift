@@ -11,8 +11,18 @@ enum Schema {
         migrator.registerMigration("v2-operator-indexes") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3-partner-lease-index") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
+
+    /// Version 3: leasing is per partner (only partners with a free slot), urgent first, then the longest due:
+    /// two range scans per partner that stop after its free slots. It replaces the index over all partners.
+    private static let v3 = """
+        CREATE INDEX deliveries_partner_due ON deliveries(partner, urgent, due_ms) WHERE due_ms IS NOT NULL;
+        DROP INDEX deliveries_due;
+        """
 
     /// Version 2: indexes that keep the operator's queue and report queries off full scans.
     private static let v2 = """
