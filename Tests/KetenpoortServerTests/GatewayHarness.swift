@@ -53,8 +53,9 @@ final class RunningGateway: @unchecked Sendable {
     /// Starts a gateway whose partners are at the given endpoints (id → URL).
     static func start(partners endpoints: [String: String], stateDirectory: String? = nil,
                       retry: GatewayConfiguration.RetryPolicy = .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1),
-                      logs: CapturedLogs = CapturedLogs()) async throws -> RunningGateway {
-        let configuration = try makeConfiguration(partners: endpoints, stateDirectory: stateDirectory, retry: retry)
+                      logs: CapturedLogs = CapturedLogs(), intakeLimits: ConnectionLimits? = nil) async throws -> RunningGateway {
+        var configuration = try makeConfiguration(partners: endpoints, stateDirectory: stateDirectory, retry: retry)
+        configuration.intake.limits = intakeLimits
         let gateway = try Gateway(configuration: configuration, logger: logs.logger(label: "gateway"))
         let task = Task { try await gateway.run(handleSignals: false) }
         let port = try await gateway.intakePort.wait()

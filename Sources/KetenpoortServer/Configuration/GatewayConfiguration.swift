@@ -28,6 +28,27 @@ public struct GatewayConfiguration: Codable, Sendable {
     public var retentionDays: [String: Int]?
     /// Seconds between signed audit checkpoints (default 300).
     public var checkpointIntervalSeconds: Int?
+    /// Certificate revocation lists checked for intake clients (none: no revocation checking).
+    public var revocation: Revocation?
+
+    /// CRL files the operator keeps fresh; read again without a restart when a file changes.
+    public struct Revocation: Codable, Sendable {
+        /// PEM or DER CRL files, each signed by a CA in `intake.tls.trustedCAs` or `courier.tls.trustedCAs`.
+        public var crlFiles: [String]
+        /// How often to look whether a file changed, in seconds (default 30).
+        public var refreshSeconds: Double?
+
+        /// Creates the revocation settings.
+        public init(crlFiles: [String], refreshSeconds: Double? = nil) {
+            self.crlFiles = crlFiles
+            self.refreshSeconds = refreshSeconds
+        }
+    }
+
+    /// The CA files that may sign revocation lists.
+    public var revocationAuthorities: [String] {
+        Array(Set(intake.tls.trustedCAs + courier.tls.trustedCAs)).sorted()
+    }
 
     /// Creates a configuration from all of its parts.
     public init(gateway: Identity, stateDirectory: String, schemaDirectory: String?, intake: Intake, admin: Listener,
@@ -86,14 +107,20 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var tls: TLSFiles
         /// Largest accepted message in bytes (default 1 MiB).
         public var maxMessageBytes: Int?
+        /// Connection limits, timeouts and admission concurrency (defaults: `ConnectionLimits.standard`).
+        public var limits: ConnectionLimits?
 
         /// Creates the intake settings.
-        public init(host: String, port: Int, tls: TLSFiles, maxMessageBytes: Int?) {
+        public init(host: String, port: Int, tls: TLSFiles, maxMessageBytes: Int?, limits: ConnectionLimits? = nil) {
             self.host = host
             self.port = port
             self.tls = tls
             self.maxMessageBytes = maxMessageBytes
+            self.limits = limits
         }
+
+        /// The limits in force.
+        public var effectiveLimits: ConnectionLimits { limits ?? .standard }
     }
 
     /// A PEM certificate and its PEM private key.

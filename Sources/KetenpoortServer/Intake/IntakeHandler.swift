@@ -5,6 +5,7 @@ import KetenpoortCore
 import KetenpoortStore
 import KetenpoortXML
 import Logging
+import ServiceLifecycle
 
 /// `POST /v1/berichten` and `GET /v1/berichten/{id}`: admission, durable storage, then 202.
 public struct IntakeHandler: Sendable {
@@ -15,10 +16,16 @@ public struct IntakeHandler: Sendable {
     let logger: Logger
     let metrics: GatewayMetrics
     let onAccepted: @Sendable () -> Void
+    let gate: RequestGate
+    let refusals = RefusalTally()
+    let revocation: RevocationChecker?
 
-    /// Creates the handler; `onAccepted` wakes the dispatcher.
+    /// Creates the handler; `onAccepted` wakes the dispatcher; at most `maxConcurrentRequests` are in admission at once.
     public init(pipeline: AdmissionPipeline, store: any MessageStore, retentionDays: [String: Int], maxBytes: Int,
-                logger: Logger, metrics: GatewayMetrics, onAccepted: @escaping @Sendable () -> Void) {
+                logger: Logger, metrics: GatewayMetrics, maxConcurrentRequests: Int = ConnectionLimits.standard.effectiveMaxConcurrentRequests,
+                revocation: RevocationChecker? = nil, onAccepted: @escaping @Sendable () -> Void) {
+        self.gate = RequestGate(limit: maxConcurrentRequests)
+        self.revocation = revocation
         self.pipeline = pipeline
         self.store = store
         self.retentionDays = retentionDays
@@ -26,6 +33,11 @@ public struct IntakeHandler: Sendable {
         self.logger = logger
         self.metrics = metrics
         self.onAccepted = onAccepted
+    }
+
+    /// The service that audits the refusal summaries every `interval` and at shutdown; run it beside the listener.
+    public func refusalSummaryService(interval: Duration) -> some Service {
+        RefusalSummaryService(tally: refusals, store: store, interval: interval, logger: logger)
     }
 
     /// Adds the intake routes to a router.
@@ -46,13 +58,32 @@ public struct IntakeHandler: Sendable {
             logger.notice("intake refused", metadata: ["outcome": "forbidden", "reason": "client certificate without OIN or clientAuth"])
             return ProblemDetails.forbidden("the client certificate carries no OIN (subject serialNumber) with clientAuth usage").response()
         }
+        if let revocation, revocation.isRevoked(certificateDER: peer.certificateDER) {
+            metrics.intake(kind: "unknown", result: "forbidden")
+            logger.notice("intake refused", metadata: ["sender": "\(oin)", "outcome": "forbidden", "reason": "client certificate revoked"])
+            await auditRefusal(sender: oin, code: "revoked", messageId: "")
+            return ProblemDetails.forbidden("the client certificate is revoked").response()
+        }
+        guard Self.isXML(request.headers[.contentType]) else {
+            metrics.intake(kind: "unknown", result: "unsupported-media-type")
+            logger.notice("intake refused", metadata: ["sender": "\(oin)", "outcome": "unsupported-media-type"])
+            await auditRefusal(sender: oin, code: "KP-H001", messageId: "")
+            return ProblemDetails.unsupportedMediaType().response()
+        }
+        // Bounded admission: over the limit the body is not read at all.
+        guard gate.tryEnter() else {
+            metrics.intake(kind: "unknown", result: "busy")
+            metrics.admissionBusy(listener: "intake")
+            return ProblemDetails.busy(retryAfterSeconds: 1).response()
+        }
+        defer { gate.leave() }
         let bytes: Data
         do {
             var buffer = try await request.body.collect(upTo: maxBytes)
             bytes = buffer.readData(length: buffer.readableBytes) ?? Data()
         } catch {
             metrics.intake(kind: "unknown", result: "too-large")
-            await audit(.intakeRejected, messageId: "", detail: "sender=\(oin) code=KP-X003")
+            await auditRefusal(sender: oin, code: "KP-X003", messageId: "")
             return ProblemDetails.tooLarge(limit: maxBytes).response()
         }
         let now = Date()
@@ -100,7 +131,7 @@ public struct IntakeHandler: Sendable {
         } catch StoreError.messageConflict {
             metrics.intake(kind: admitted.kind.name, result: "conflict")
             logger.notice("intake refused", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "conflict"])
-            await audit(.intakeRejected, messageId: admitted.header.messageId, detail: "sender=\(oin) code=conflict")
+            await auditRefusal(sender: oin, code: "conflict", messageId: admitted.header.messageId)
             return ProblemDetails.conflict(messageId: admitted.header.messageId).response()
         } catch {
             metrics.intake(kind: admitted.kind.name, result: "store-error")
@@ -123,13 +154,13 @@ public struct IntakeHandler: Sendable {
             let codes = Set(findings.map(\.code)).sorted().joined(separator: ",")
             metrics.intake(kind: "unknown", result: "invalid")
             logger.notice("intake refused", metadata: ["sender": "\(sender)", "outcome": "invalid", "codes": "\(codes)"])
-            await audit(.intakeRejected, messageId: "", detail: "sender=\(sender) codes=\(codes)")
+            await auditRefusal(sender: sender, code: codes, messageId: "", key: "codes")
             return ProblemDetails.invalid(findings, status: reading ? 400 : 422).response()
         case .unauthorised(let failure, let header):
             metrics.intake(kind: header.kind, result: "forbidden")
             logger.notice("intake refused", metadata: ["message_id": "\(header.messageId)", "kind": "\(header.kind)",
                                                        "sender": "\(sender)", "outcome": "forbidden", "code": "\(failure.code)"])
-            await audit(.intakeRejected, messageId: header.messageId, detail: "sender=\(sender) code=\(failure.code)")
+            await auditRefusal(sender: sender, code: failure.code, messageId: header.messageId)
             var problem = ProblemDetails.forbidden(failure.description, findings: error.findings)
             problem.messageId = header.messageId
             return problem.response()
@@ -153,6 +184,20 @@ public struct IntakeHandler: Sendable {
         } catch {
             return ProblemDetails.unavailable("the store cannot be read").response()
         }
+    }
+
+    /// Whether a Content-Type names XML (`application/xml` or `text/xml`, parameters allowed).
+    static func isXML(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        return media == "application/xml" || media == "text/xml"
+    }
+
+    /// Audits a refusal on its own only when it is the first of its sender and code in this interval; the rest go
+    /// into the interval's summary record.
+    private func auditRefusal(sender: String, code: String, messageId: String, key: String = "code") async {
+        guard await refusals.count(sender: sender, code: code) else { return }
+        await audit(.intakeRejected, messageId: messageId, detail: "sender=\(sender) \(key)=\(code)")
     }
 
     private func audit(_ event: AuditEvent, messageId: String, detail: String) async {

@@ -10,14 +10,24 @@ struct ProblemDetails: Encodable, Sendable {
     let detail: String
     var findings: [Finding]?
     var messageId: String?
+    /// Seconds after which the client may try again (sent as `Retry-After`, not in the body).
+    var retryAfterSeconds: Int?
+
+    private enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, findings, messageId
+    }
 
     /// The problem as an `application/problem+json` response.
     func response() -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfterSeconds {
+            headers[.retryAfter] = "\(retryAfterSeconds)"
+        }
         return Response(status: HTTPResponse.Status(code: status),
-                        headers: [.contentType: "application/problem+json"],
+                        headers: headers,
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -37,6 +47,19 @@ struct ProblemDetails: Encodable, Sendable {
 
     static func unavailable(_ detail: String) -> ProblemDetails {
         ProblemDetails(type: "urn:nl:ketenpoort:problem:unavailable", title: "Not accepted, try again", status: 503, detail: detail)
+    }
+
+    static func busy(retryAfterSeconds: Int) -> ProblemDetails {
+        var problem = ProblemDetails(type: "urn:nl:ketenpoort:problem:busy", title: "Busy, try again shortly", status: 503,
+                                     detail: "the gateway is admitting as many messages as it can at once; nothing was read or accepted")
+        problem.retryAfterSeconds = retryAfterSeconds
+        return problem
+    }
+
+    static func unsupportedMediaType() -> ProblemDetails {
+        ProblemDetails(type: "urn:nl:ketenpoort:problem:unsupported-media-type", title: "Unsupported media type", status: 415,
+                       detail: "the body must be sent as Content-Type application/xml (or text/xml)",
+                       findings: [Finding(code: "KP-H001", message: "Content-Type must be application/xml or text/xml")])
     }
 
     static func tooLarge(limit: Int) -> ProblemDetails {

@@ -53,6 +53,29 @@ public struct GatewayMetrics: Sendable {
         Gauge(label: "ketenpoort_certificate_days_left", dimensions: [("certificate", certificate)], factory: factory).record(Double(days))
     }
 
+    /// Counts a connection a listener closed at once because a connection limit was reached.
+    public func connectionRefused(listener: String, reason: String) {
+        Counter(label: "ketenpoort_connections_refused_total", dimensions: [("listener", listener), ("reason", reason)],
+                factory: factory).increment()
+    }
+
+    /// Counts a connection a listener closed because a handshake, header, body or idle deadline passed.
+    public func connectionTimedOut(listener: String, phase: String) {
+        Counter(label: "ketenpoort_connection_timeouts_total", dimensions: [("listener", listener), ("phase", phase)],
+                factory: factory).increment()
+    }
+
+    /// Counts a refused or failed TLS handshake by reason (never certificate content).
+    public func tlsHandshakeFailed(listener: String, reason: String) {
+        Counter(label: "ketenpoort_tls_handshake_failures_total", dimensions: [("listener", listener), ("reason", reason)],
+                factory: factory).increment()
+    }
+
+    /// Counts a request answered 503 because admission was at its concurrency limit.
+    public func admissionBusy(listener: String) {
+        Counter(label: "ketenpoort_admission_busy_total", dimensions: [("listener", listener)], factory: factory).increment()
+    }
+
     /// The Prometheus text exposition of every metric.
     public func render() -> [UInt8] {
         registry.emitToBuffer()

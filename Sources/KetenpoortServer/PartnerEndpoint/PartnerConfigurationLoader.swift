@@ -36,6 +36,10 @@ extension PartnerEndpointConfiguration {
         if gateway.signerOINs.isEmpty { throw fail("gateway.signerOINs", "needs at least one OIN") }
         if inbox.isEmpty { throw fail("inbox", "must name a directory") }
         if let limit = maxMessageBytes, limit < 1024 { throw fail("maxMessageBytes", "must be at least 1024") }
+        if let clients = gateway.clientOINs, clients.isEmpty { throw fail("gateway.clientOINs", "needs at least one OIN, or leave it out") }
+        if let problem = (limits ?? .standard).problems(prefix: "limits").first {
+            throw fail(String(problem.prefix { $0 != ":" }), String(problem.drop { $0 != ":" }.dropFirst(2)))
+        }
     }
 
     private static func describe(_ error: DecodingError, file: String) -> PartnerConfigurationError {

@@ -17,6 +17,7 @@ public final class PartnerEndpoint: Service, Sendable {
     public let boundPort = BoundPort()
     private let processor: PartnerMessageProcessor
     private let logger: Logger
+    private let revocation: RevocationChecker?
 
     /// Loads keys, trust anchors, schemas and the routing table; fails with an error naming the file.
     public init(configuration: PartnerEndpointConfiguration, logger: Logger) throws {
@@ -40,6 +41,10 @@ public final class PartnerEndpoint: Service, Sendable {
             ?? ResourceLocation.exampleRoutingTable()
         let registry = try MessageKindRegistry(schemaDirectory: schemaDirectory)
         let routing = try MunicipalityRegions(contentsOf: routingFile)
+        let revocation = try configuration.crlFiles.map {
+            try RevocationChecker(files: $0, trustedCAFiles: configuration.tls.trustedCAs + configuration.gateway.trustedCAs, logger: logger)
+        }
+        self.revocation = revocation
         self.processor = PartnerMessageProcessor(
             partner: configuration.partner,
             signatures: try SignatureVerifier(trustAnchorsPEM: trust),
@@ -49,10 +54,11 @@ public final class PartnerEndpoint: Service, Sendable {
             receipts: ReceiptBuilder(partnerOIN: configuration.oin, organisationalUnit: configuration.organisationalUnit,
                                      signer: signer),
             inbox: PartnerInbox(directory: configuration.inbox),
-            behaviour: PartnerBehaviourSchedule())
-        // Check the TLS files and the inbox now, so a bad path is reported before anything listens.
+            behaviour: PartnerBehaviourSchedule(),
+            revocation: revocation)
+        // Check the TLS files and the inbox now (removing temporary files a crash left), so a bad path is reported before anything listens.
         _ = try TLSPolicy.server(configuration.tls)
-        do { try AtomicFileWriter.ensureDirectory(configuration.inbox) } catch {
+        do { try AtomicFileWriter.prepareDirectory(configuration.inbox) } catch {
             throw PartnerConfigurationError(file: "configuration", key: "inbox", problem: "\(error)")
         }
     }
@@ -63,6 +69,8 @@ public final class PartnerEndpoint: Service, Sendable {
         let application = try makeMutualTLSServer(
             router: makeRouter(), host: configuration.listen.host, port: configuration.listen.port,
             tls: configuration.tls, logger: logger, serverName: "ketenpoort-partner",
+            limits: configuration.limits ?? .standard,
+            observer: ConnectionObserver(listener: "partner-\(configuration.partner)", logger: logger, metrics: nil),
             onServerRunning: { port in await boundPort.resolve(port) })
         do {
             try await application.run()
@@ -96,10 +104,20 @@ public final class PartnerEndpoint: Service, Sendable {
     private func makeRouter() -> Router<PeerRequestContext> {
         let router = Router(context: PeerRequestContext.self)
         let processor = self.processor
+        let revocation = self.revocation
         let limit = configuration.effectiveMaxMessageBytes
+        let allowedClients = configuration.gateway.effectiveClientOINs
         router.post(RouterPath(stringLiteral: Self.path)) { request, context -> Response in
             let receivedAt = Date()
             let answer: PartnerAnswer
+            // Only the configured gateway(s) may deliver; checked before a byte of the body is read.
+            guard let peer = context.peer, let oin = peer.authenticatedOIN, allowedClients.contains(oin),
+                  revocation?.isRevoked(certificateDER: peer.certificateDER) != true else {
+                answer = PartnerAnswer(form: .status(403, "this client certificate may not deliver here"),
+                                       messageId: nil, outcome: "afgewezen", reason: "client-not-allowed")
+                Self.log(answer, peer: context.peer, logger: context.logger)
+                return await Self.response(answer, channel: context.channel)
+            }
             do {
                 let body = try await request.body.collect(upTo: limit)
                 answer = await processor.process(Data(body.readableBytesView), receivedAt: receivedAt)

@@ -36,12 +36,18 @@ public struct PartnerEndpointConfiguration: Codable, Sendable, Hashable {
         public var trustedCAs: [String]
         /// OINs of the gateway signing certificates accepted (the gateway signs every message it delivers).
         public var signerOINs: [String]
+        /// OINs of the gateways' TLS client certificates that may deliver here (default: `signerOINs`).
+        public var clientOINs: [String]?
 
         /// Creates a trust setting.
-        public init(trustedCAs: [String], signerOINs: [String]) {
+        public init(trustedCAs: [String], signerOINs: [String], clientOINs: [String]? = nil) {
             self.trustedCAs = trustedCAs
             self.signerOINs = signerOINs
+            self.clientOINs = clientOINs
         }
+
+        /// The client OINs that may deliver.
+        public var effectiveClientOINs: Set<String> { Set(clientOINs ?? signerOINs) }
     }
 
     /// The partner's routing id, e.g. `shn` or `vt-haaglanden` (compared with the message's route).
@@ -66,6 +72,11 @@ public struct PartnerEndpointConfiguration: Codable, Sendable, Hashable {
     public var routingTable: String?
     /// Largest accepted body in bytes; default 1 MiB.
     public var maxMessageBytes: Int?
+    /// Connection limits and timeouts (defaults: `ConnectionLimits.standard`).
+    public var limits: ConnectionLimits?
+    /// CRL files (signed by a CA in `tls.trustedCAs` or `gateway.trustedCAs`) checked for the gateway's TLS and
+    /// signing certificates; read again when they change.
+    public var crlFiles: [String]?
 
     /// Creates a configuration.
     public init(partner: String, oin: String, organisationalUnit: String, listen: Listen, tls: TLSFiles,

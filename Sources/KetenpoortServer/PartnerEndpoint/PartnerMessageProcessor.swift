@@ -18,6 +18,8 @@ struct PartnerMessageProcessor: Sendable {
     let inbox: PartnerInbox
     /// Test hook.
     let behaviour: PartnerBehaviourSchedule
+    /// Revocation lists for the signer's certificate (nil: not checked).
+    var revocation: RevocationChecker?
 
     /// What the synchronous checks found.
     private enum Examination: Sendable {
@@ -97,6 +99,10 @@ struct PartnerMessageProcessor: Sendable {
             let code = SignatureFailure.unexpectedSigner.code
             return .refuse(messageId: id, .signatureInvalid, code: code,
                            explanation: "Handtekening is niet van de Ketenpoort (\(code)).")
+        }
+        if let revocation, revocation.isRevoked(certificateDER: Array(signer.certificateDER)) {
+            return .refuse(messageId: id, .signatureInvalid, code: "revoked",
+                           explanation: "Het ondertekeningscertificaat is ingetrokken.")
         }
         let message: ValidatedMessage
         do { message = try validator.validate(document) } catch {
