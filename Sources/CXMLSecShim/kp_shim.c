@@ -3,11 +3,13 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/xmlsave.h>
 #include <libxml/c14n.h>
+#include <libxml/uri.h>
 
 #include <xmlsec/templates.h>
 #include <xmlsec/transforms.h>
@@ -104,7 +106,7 @@ kp_parse_result kp_parse(const char *bytes, int length) {
         result.doctype_seen = 1;
         if (doc != NULL) { xmlFreeDoc(doc); doc = NULL; }
     }
-    if (doc == NULL || !ctxt->wellFormed) {
+    if (doc == NULL || !ctxt->wellFormed || !ctxt->nsWellFormed) {
         xmlErrorPtr err = xmlCtxtGetLastError(ctxt);
         if (err != NULL) {
             result.error_code = err->code;
@@ -113,11 +115,174 @@ kp_parse_result kp_parse(const char *bytes, int length) {
         } else if (!result.doctype_seen) {
             result.error_code = XML_ERR_DOCUMENT_EMPTY;
         }
+        /* A namespace error leaves the document well-formed for libxml2; report it as what it is. */
+        if (ctxt->wellFormed && !ctxt->nsWellFormed
+            && (result.error_code < XML_NS_ERR_XML_NAMESPACE || result.error_code > XML_NS_ERR_COLON)) {
+            result.error_code = XML_NS_ERR_UNDEFINED_NAMESPACE;
+        }
         if (doc != NULL) { xmlFreeDoc(doc); doc = NULL; }
     }
     result.doc = doc;
     xmlFreeParserCtxt(ctxt);
     return result;
+}
+
+/* ---------------------------------------------------------------- pre-scan */
+
+static int kp_is_space(unsigned char c) { return c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D; }
+
+/* True when the n bytes at p start with the C string prefix. */
+static int kp_starts(const unsigned char *p, size_t n, const char *prefix) {
+    size_t k = strlen(prefix);
+    return n >= k && memcmp(p, prefix, k) == 0;
+}
+
+/* The value of pseudo-attribute name in the XML declaration decl[0..n), or NULL; *len gets its length. */
+static const unsigned char *kp_decl_value(const unsigned char *decl, size_t n, const char *name, size_t *len) {
+    size_t k = strlen(name);
+    for (size_t i = 0; i + k < n; i++) {
+        if (i == 0 || !kp_is_space(decl[i - 1]) || memcmp(decl + i, name, k) != 0) { continue; }
+        size_t j = i + k;
+        while (j < n && kp_is_space(decl[j])) { j++; }
+        if (j >= n || decl[j] != '=') { continue; }
+        j++;
+        while (j < n && kp_is_space(decl[j])) { j++; }
+        if (j >= n || (decl[j] != '"' && decl[j] != '\'')) { continue; }
+        unsigned char quote = decl[j++];
+        size_t start = j;
+        while (j < n && decl[j] != quote) { j++; }
+        if (j >= n) { return NULL; }
+        *len = j - start;
+        return decl + start;
+    }
+    return NULL;
+}
+
+/* Checks the XML declaration decl[0..n) (from "<?xml" to before "?>"): version 1.0, encoding UTF-8 if any. */
+static kp_prescan_verdict kp_check_declaration(const unsigned char *decl, size_t n) {
+    size_t len = 0;
+    const unsigned char *version = kp_decl_value(decl, n, "version", &len);
+    if (version != NULL && !(len == 3 && memcmp(version, "1.0", 3) == 0)) { return KP_PRESCAN_VERSION; }
+    const unsigned char *encoding = kp_decl_value(decl, n, "encoding", &len);
+    if (encoding != NULL && !((len == 5 && strncasecmp((const char *)encoding, "UTF-8", 5) == 0)
+                              || (len == 4 && strncasecmp((const char *)encoding, "UTF8", 4) == 0))) {
+        return KP_PRESCAN_ENCODING;
+    }
+    return KP_PRESCAN_OK;
+}
+
+/* True when the attribute whose value opens at tag[n] is a namespace declaration (xmlns or xmlns:p).
+   Looks back over " name = " only, so all calls for one tag together read each byte at most once. */
+static int kp_declares_namespace(const unsigned char *tag, size_t n) {
+    size_t end = n;
+    while (end > 0 && kp_is_space(tag[end - 1])) { end--; }
+    if (end == 0 || tag[end - 1] != '=') { return 0; }
+    end--;
+    while (end > 0 && kp_is_space(tag[end - 1])) { end--; }
+    size_t begin = end;
+    while (begin > 0 && !kp_is_space(tag[begin - 1]) && tag[begin - 1] != '"' && tag[begin - 1] != '\''
+           && tag[begin - 1] != '<' && tag[begin - 1] != '=') {
+        begin--;
+    }
+    size_t length = end - begin;
+    return (length == 5 && memcmp(tag + begin, "xmlns", 5) == 0)
+        || (length > 6 && memcmp(tag + begin, "xmlns:", 6) == 0);
+}
+
+static kp_prescan_result kp_verdict(kp_prescan_verdict verdict, int line) {
+    kp_prescan_result result = { verdict, line };
+    return result;
+}
+
+kp_prescan_result kp_prescan(const char *bytes, int length, kp_prescan_limits limits) {
+    const unsigned char *s = (const unsigned char *)bytes;
+    size_t n = length > 0 ? (size_t)length : 0;
+    size_t max_tag = limits.max_start_tag_bytes > 0 ? (size_t)limits.max_start_tag_bytes : 1;
+    int line = 1, depth = 0, nodes = 0;
+    size_t i = 0;
+    /* Only UTF-8: libxml2 would otherwise switch to another decoder, and the byte-level view below
+       would no longer be the parser's. Every markup character of UTF-8 is one ASCII byte. */
+    if (memchr(s, 0, n) != NULL) { return kp_verdict(KP_PRESCAN_ENCODING, 1); }
+    if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) { i = 3; }
+    if (kp_starts(s + i, n - i, "<?xml") && n - i > 5 && kp_is_space(s[i + 5])) {
+        size_t start = i;
+        for (i += 5; i + 1 < n && !(s[i] == '?' && s[i + 1] == '>'); i++) {
+            if (s[i] == '\n') { line++; }
+            if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, 1); }
+        }
+        if (i + 1 >= n) { return kp_verdict(KP_PRESCAN_OK, line); } /* truncated: the parser says so */
+        kp_prescan_verdict declaration = kp_check_declaration(s + start, i - start);
+        if (declaration != KP_PRESCAN_OK) { return kp_verdict(declaration, 1); }
+        i += 2;
+    } else {
+        size_t first = i;
+        while (first < n && kp_is_space(s[first])) { first++; }
+        if (first < n && s[first] != '<') { return kp_verdict(KP_PRESCAN_NOT_MARKUP, 1); }
+    }
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == '\n') { line++; i++; continue; }
+        if (c != '<') { i++; continue; }
+        if (i + 1 >= n) { break; }
+        unsigned char next = s[i + 1];
+        if (next == '!') {
+            if (kp_starts(s + i, n - i, "<!--")) { return kp_verdict(KP_PRESCAN_COMMENT, line); }
+            if (!kp_starts(s + i, n - i, "<![CDATA[")) { return kp_verdict(KP_PRESCAN_DOCTYPE, line); }
+            for (i += 9; i + 2 < n && !(s[i] == ']' && s[i + 1] == ']' && s[i + 2] == '>'); i++) {
+                if (s[i] == '\n') { line++; }
+            }
+            i += 3;
+            continue;
+        }
+        if (next == '?') { return kp_verdict(KP_PRESCAN_PROCESSING_INSTRUCTION, line); }
+        size_t start = i;
+        int tag_line = line;
+        if (next == '/') {
+            for (i += 2; i < n && s[i] != '>' && s[i] != '<'; i++) {
+                if (s[i] == '\n') { line++; }
+                if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, tag_line); }
+            }
+            if (i < n && s[i] == '>') { i++; }
+            depth--;
+            continue;
+        }
+        /* A start tag: every quoted value is an attribute (or a namespace declaration). */
+        int attributes = 0;
+        unsigned char quote = 0;
+        for (i++; i < n; i++) {
+            c = s[i];
+            if (c == '\n') { line++; }
+            if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, tag_line); }
+            if (quote != 0) {
+                if (c == quote) { quote = 0; }
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                if (++attributes > limits.max_attributes) { return kp_verdict(KP_PRESCAN_TOO_MANY_ATTRIBUTES, tag_line); }
+                if (!kp_declares_namespace(s + start, i - start) && ++nodes > limits.max_nodes) {
+                    return kp_verdict(KP_PRESCAN_TOO_MANY_NODES, tag_line);
+                }
+            } else if (c == '>' || c == '<') {
+                break;
+            }
+        }
+        if (i >= n) { break; }
+        if (++nodes > limits.max_nodes) { return kp_verdict(KP_PRESCAN_TOO_MANY_NODES, tag_line); }
+        if (depth + 1 > limits.max_depth) { return kp_verdict(KP_PRESCAN_TOO_DEEP, tag_line); }
+        if (s[i] == '>') {
+            if (s[i - 1] != '/') { depth++; }
+            i++;
+        }
+    }
+    return kp_verdict(KP_PRESCAN_OK, line);
+}
+
+int kp_namespace_uri_is_absolute(const xmlChar *uri) {
+    if (uri == NULL) { return 0; }
+    xmlURIPtr parsed = xmlParseURI((const char *)uri);
+    if (parsed == NULL) { return 0; }
+    int absolute = parsed->scheme != NULL;
+    xmlFreeURI(parsed);
+    return absolute;
 }
 
 int kp_serialize(xmlDocPtr doc, unsigned char **out, int *out_len) {
@@ -306,6 +471,37 @@ done:
     return key;
 }
 
+/* 1 when cert's extendedKeyUsage lists serverAuth or clientAuth and no document-signing purpose: a TLS
+   certificate, which must not sign messages. Without the extension the certificate is not TLS-only. */
+static int kp_is_tls_only(X509 *cert) {
+    static const char *const tls_purposes[] = { "1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2" };
+    static const char *const document_purposes[] = {
+        "1.3.6.1.5.5.7.3.36",        /* id-kp-documentSigning, RFC 9336 */
+        "1.3.6.1.5.5.7.3.4",         /* id-kp-emailProtection, in some document-signing profiles */
+        "1.3.6.1.4.1.311.10.3.12",   /* Microsoft document signing */
+        "1.2.840.113583.1.1.5",      /* Adobe Authentic Documents Trust */
+    };
+    EXTENDED_KEY_USAGE *purposes = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+    if (purposes == NULL) {
+        ERR_clear_error();
+        return 0;
+    }
+    int tls = 0, document = 0;
+    for (int i = 0; i < sk_ASN1_OBJECT_num(purposes); i++) {
+        char oid[80];
+        if (OBJ_obj2txt(oid, (int)sizeof(oid), sk_ASN1_OBJECT_value(purposes, i), 1) <= 0) { continue; }
+        for (size_t j = 0; j < sizeof(tls_purposes) / sizeof(tls_purposes[0]); j++) {
+            if (strcmp(oid, tls_purposes[j]) == 0) { tls = 1; }
+        }
+        for (size_t j = 0; j < sizeof(document_purposes) / sizeof(document_purposes[0]); j++) {
+            if (strcmp(oid, document_purposes[j]) == 0) { document = 1; }
+        }
+    }
+    sk_ASN1_OBJECT_pop_free(purposes, ASN1_OBJECT_free);
+    ERR_clear_error();
+    return tls && !document;
+}
+
 kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeyPtr key, X509_STORE *trust, long verification_time) {
     kp_verify_result result;
     memset(&result, 0, sizeof(result));
@@ -350,7 +546,8 @@ kp_verify_result kp_verify_signature(xmlNodePtr signature, xmlSecKeyPtr key, X50
     }
     kp_name_fields(cert, result.subject, (int)sizeof(result.subject), result.serial, (int)sizeof(result.serial));
     uint32_t usage = X509_get_key_usage(cert);
-    result.key_usage_ok = (usage != UINT32_MAX && (usage & KU_DIGITAL_SIGNATURE)) ? 1 : 0;
+    result.key_usage_ok = (usage != UINT32_MAX && (usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) ? 1 : 0;
+    result.tls_only = kp_is_tls_only(cert);
     unsigned char *der = NULL;
     int derLen = i2d_X509(cert, &der);
     if (derLen > 0 && der != NULL) {

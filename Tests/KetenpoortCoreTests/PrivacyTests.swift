@@ -50,4 +50,57 @@ final class PrivacyTests: XCTestCase {
             XCTAssertFalse(encoded.contains(marker), "a finding contains \(marker): \(encoded)")
         }
     }
+
+    /// Every finding for a document, whatever stage refuses it (empty when valid).
+    private func allFindings(_ text: String) throws -> [Finding] {
+        do {
+            _ = try CoreFixtures.validator.get().validate(Data(text.utf8))
+            return []
+        } catch let rejection as Rejection {
+            return rejection.findings
+        }
+    }
+
+    func testAttackerChosenNamesAndNamespacesAreNeverEchoed() throws {
+        let example = try CoreFixtures.example("valid/zorgmelding-rotterdam-kind.xml")
+        let marker = "QX7MARKER"
+        let attacks: [(String, String)] = [
+            ("unknown element", "<Incident><\(marker)a>1</\(marker)a>"),
+            ("known name in a foreign namespace", "<Incident><m:Datum xmlns:m=\"urn:\(marker):b\">2026-01-01</m:Datum>"),
+            ("unknown attribute", "<Incident \(marker)c=\"1\">"),
+            ("namespaced attribute", "<Incident xmlns:m=\"urn:\(marker):d\" m:\(marker)e=\"1\">"),
+            ("foreign element with a crafted namespace", "<Incident><x:Evil xmlns:x=\"urn:x:Expected%20is(\(marker)f)\"/>"),
+        ]
+        for (name, replacement) in attacks {
+            let text = example.replacingOccurrences(of: "<Incident>", with: replacement)
+            XCTAssertNotEqual(text, example, name)
+            let found = try allFindings(text)
+            XCTAssertFalse(found.isEmpty, "\(name) was accepted")
+            for finding in found {
+                XCTAssertFalse(finding.message.contains(marker), "\(name): \(finding.humanReadable)")
+                XCTAssertFalse(finding.path?.contains(marker) ?? false, "\(name): \(finding.humanReadable)")
+            }
+        }
+        let roots = [
+            example.replacingOccurrences(of: "<Zorgmelding xmlns=\"urn:nl:ketenpoort:zorgmelding:v1\"",
+                                         with: "<Zorgmelding xmlns=\"urn:\(marker):g\""),
+            example.replacingOccurrences(of: "<Zorgmelding ", with: "<\(marker)h ").replacingOccurrences(of: "</Zorgmelding>", with: "</\(marker)h>"),
+        ]
+        for text in roots {
+            let found = try allFindings(text)
+            XCTAssertEqual(found.first?.code, ReadingCode.unknownKind)
+            XCTAssertFalse(found.contains { $0.message.contains(marker) || ($0.path?.contains(marker) ?? false) }, "\(found)")
+        }
+    }
+
+    func testRulesNeverReadInsideTheSignature() throws {
+        // A BSN that fails the elfproef, hidden in the signature's unvalidated content, is not the message's.
+        let text = try CoreFixtures.example("valid/zorgmelding-rotterdam-kind.xml").replacingOccurrences(
+            of: "</Zorgmelding>",
+            with: "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:kop=\"urn:nl:ketenpoort:berichtkop:v1\">"
+                + "<kop:BSN>123456789</kop:BSN><kop:Gemeentecode>0001</kop:Gemeentecode></ds:Signature></Zorgmelding>")
+        XCTAssertEqual(try allFindings(text), [])
+        let message = try CoreFixtures.validator.get().validate(Data(text.utf8))
+        XCTAssertNil(message.root.elements { $0.name == "Signature" || $0.name == "BSN" && $0.text == "123456789" }.first)
+    }
 }

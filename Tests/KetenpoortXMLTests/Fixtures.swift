@@ -63,6 +63,12 @@ struct TestKeys {
     let notYetValid: KeyPair
     let withoutDigitalSignature: KeyPair
     let untrusted: KeyPair
+    /// The gateway's TLS certificate (serverAuth + clientAuth): never a signer.
+    let tls: KeyPair
+    /// keyUsage nonRepudiation only, no extendedKeyUsage (a PKIoverheid-style seal).
+    let nonRepudiationOnly: KeyPair
+    /// serverAuth together with documentSigning: a document-signing purpose is named.
+    let tlsAndDocumentSigning: KeyPair
 
     init() throws {
         let ca = try CertificateAuthority.create(
@@ -86,6 +92,12 @@ struct TestKeys {
             notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(86400 * 30),
             keyUsage: [.keyAgreement])))
         untrusted = try KeyPair(other.issue(.signing(subject: subject("impostor", "00000099000000000900"), keyType: .p256)))
+        tls = try KeyPair(ca.issue(.tls(subject: subject("gateway TLS", "00000099000000000900"), keyType: .p256)))
+        nonRepudiationOnly = try KeyPair(ca.issue(CertificateSpec(
+            subject: subject("seal", "00000099000000000995"), keyType: .p256,
+            notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(86400 * 30), keyUsage: [.nonRepudiation])))
+        tlsAndDocumentSigning = try KeyPair(ca.issue(.signing(subject: subject("dual", "00000099000000000994"), keyType: .p256,
+                                                              extendedKeyUsage: [.serverAuth, .documentSigning])))
     }
 
     func verifier() throws -> SignatureVerifier {

@@ -60,6 +60,28 @@ final class SignatureTests: XCTestCase {
         }
     }
 
+    func testSigningAnAlreadySignedDocumentFailsTheProfileCheckInsteadOfSigningTwice() throws {
+        let keys = try keys()
+        let signer = try keys.rsa.signer()
+        let once = try signer.sign(Fixtures.example("valid/zorgmelding-rotterdam-kind.xml"))
+        let document = try SafeXMLReader().read(once)
+        XCTAssertThrowsError(try signer.sign(document)) { error in
+            XCTAssertEqual(error as? SigningError, .profileViolation(.multiple))
+        }
+        XCTAssertThrowsError(try signer.sign(once), "the bytes form checks the same")
+    }
+
+    func testSignedOutputPassesTheProfileCheckForEveryExample() throws {
+        let keys = try keys()
+        let signer = try keys.ecdsa.signer()
+        for name in ["zorgmelding-rotterdam-kind.xml", "zorgmelding-10kb.xml", "slachtofferverwijzing-utrecht.xml", "ontvangstbevestiging-geweigerd.xml"] {
+            let document = try SafeXMLReader().read(Fixtures.example("valid/" + name))
+            XCTAssertNoThrow(try signer.sign(document), name)
+            XCTAssertTrue(document.containsSignatureElements, name)
+            XCTAssertNil(document.contentRoot()?.elements { $0.namespace == "http://www.w3.org/2000/09/xmldsig#" }.first, name)
+        }
+    }
+
     func testManyTasksSignAndVerifyAtOnce() async throws {
         let keys = try keys()
         let rsa = try keys.rsa.signer()

@@ -51,8 +51,48 @@ typedef struct {
     int error_column;
 } kp_parse_result;
 
-/* Parses bytes without DTDs, entities or network; stops at a DOCTYPE. */
+/* Parses bytes without DTDs, entities or network; stops at a DOCTYPE. A namespace error (an undeclared
+   prefix, an empty prefixed declaration) fails the parse like a well-formedness error. */
 kp_parse_result kp_parse(const char *bytes, int length);
+
+/* Limits kp_prescan enforces on the raw bytes, before libxml2 builds anything. */
+typedef struct {
+    int max_attributes;       /* per start tag, namespace declarations included */
+    int max_start_tag_bytes;  /* from '<' to '>' of one start tag, end tag or the XML declaration */
+    int max_depth;            /* element nesting; the root element is depth 1 */
+    int max_nodes;            /* elements plus attributes (not namespace declarations) in the whole document */
+} kp_prescan_limits;
+
+/* What kp_prescan found; KP_PRESCAN_OK leaves everything else to the parser. */
+typedef enum {
+    KP_PRESCAN_OK = 0,
+    KP_PRESCAN_TOO_MANY_ATTRIBUTES = 1,
+    KP_PRESCAN_START_TAG_TOO_LONG = 2,
+    KP_PRESCAN_TOO_DEEP = 3,
+    KP_PRESCAN_TOO_MANY_NODES = 4,
+    KP_PRESCAN_COMMENT = 5,
+    KP_PRESCAN_PROCESSING_INSTRUCTION = 6,
+    KP_PRESCAN_DOCTYPE = 7,
+    KP_PRESCAN_ENCODING = 8,          /* a NUL byte or a declared encoding other than UTF-8 */
+    KP_PRESCAN_VERSION = 9,           /* the XML declaration names another version than 1.0 */
+    KP_PRESCAN_NOT_MARKUP = 10,       /* something other than whitespace before the first '<' (a UTF-16 or
+                                         EBCDIC byte order or signature, or no XML at all) */
+} kp_prescan_verdict;
+
+/* Result of kp_prescan: the verdict and the 1-based line where the offending markup starts. */
+typedef struct {
+    kp_prescan_verdict verdict;
+    int line;
+} kp_prescan_result;
+
+/* One linear pass over the bytes that refuses, before parsing, what would make libxml2 slow (many
+   attributes on one element: its duplicate check is quadratic; huge tags; deep nesting; many elements)
+   and markup the contract forbids (comments, processing instructions, DOCTYPE, other encodings or
+   versions). Lexes only as far as needed: start tags, end tags, CDATA sections and the XML declaration. */
+kp_prescan_result kp_prescan(const char *bytes, int length, kp_prescan_limits limits);
+
+/* 1 when a namespace URI is one exclusive C14N accepts: it parses as a URI and has a scheme. */
+int kp_namespace_uri_is_absolute(const xmlChar *uri);
 
 /* Signature algorithms Ketenpoort signs with. */
 typedef enum { KP_SIG_RSA_SHA256 = 1, KP_SIG_ECDSA_SHA256 = 2 } kp_sig_alg;
@@ -69,7 +109,10 @@ struct x509_store_st;
 typedef struct {
     int ok;                 /* 1 when the signature verified */
     int xmlsec_reason;      /* last xmlsec error reason (XMLSEC_ERRORS_R_*), 0 if none */
-    int key_usage_ok;       /* 1 when the signing certificate has digitalSignature */
+    int key_usage_ok;       /* 1 when the signing certificate has keyUsage digitalSignature or nonRepudiation */
+    int tls_only;           /* 1 when its extendedKeyUsage lists serverAuth/clientAuth without a
+                               document-signing purpose (documentSigning, emailProtection, Microsoft
+                               or Adobe document signing) */
     unsigned char *cert_der;/* DER of the signing certificate (free with kp_free) */
     int cert_der_len;
     char subject[1024];     /* the signing certificate's subject, RFC 2253 */

@@ -20,15 +20,24 @@ public struct AdmissionPipeline: Sendable {
         self.deliverablePartners = deliverablePartners
     }
 
+    /// Code of the finding for a message that arrives signed: the gateway is the only signer.
+    public static let alreadySignedCode = "KP-A003"
+
     /// Admits raw bytes from an authenticated organisation, or throws `AdmissionFailure`.
     public func admit(_ bytes: Data, authenticatedOIN: String, now: Date = Date()) throws(AdmissionFailure) -> AdmittedMessage {
         let message: ValidatedMessage
         do {
-            message = try validator.validate(bytes, now: now)
+            let document = try validator.reader.read(bytes)
+            // A second signature would make every partner refuse the message: refuse it here, with a 4xx.
+            guard !document.containsSignatureElements else {
+                throw Rejection(code: Self.alreadySignedCode,
+                                message: "a message must arrive unsigned (no ds:Signature or other XMLDSig element): the gateway is the only signer")
+            }
+            message = try validator.validate(document, now: now)
         } catch let rejection as Rejection {
             throw .invalid(rejection.findings)
         } catch {
-            throw .internalError("\(type(of: error))")
+            throw .internalError(error)
         }
         guard message.kind.routing != nil else {
             throw .invalid([Finding(code: "KP-A002", message: "messages of kind \(message.kind.name) are not accepted at intake",
@@ -46,12 +55,16 @@ public struct AdmissionPipeline: Sendable {
         }
         do {
             try signer.sign(message.document)
-            let signed = try message.document.serialized()
-            return AdmittedMessage(header: message.header, kind: message.kind, recipients: message.recipients,
-                                   signedBytes: signed, signedAt: now)
+        } catch .notCanonicalisable {
+            throw .invalid([Finding(code: ReadingCode.notCanonicalisable,
+                                    message: "the document cannot be canonicalised (exclusive C14N), so it cannot be signed")])
         } catch {
-            throw .internalError("signing failed")
+            throw .internalError(error)
         }
+        let signed: Data
+        do { signed = try message.document.serialized() } catch { throw .internalError(error) }
+        return AdmittedMessage(header: message.header, kind: message.kind, recipients: message.recipients,
+                               signedBytes: signed, signedAt: now)
     }
 }
 
@@ -75,8 +88,8 @@ public enum AdmissionFailure: Error, Sendable {
     case invalid([Finding])
     /// The sender may not send this (the header is valid, so its id and kind can be audited).
     case unauthorised(AuthorisationFailure, MessageHeader)
-    /// Something on our side failed; the client may retry.
-    case internalError(String)
+    /// Something on our side failed (the cause, for the log; it never carries message content); the client may retry.
+    case internalError(any Error)
 
     /// The findings to report.
     public var findings: [Finding] {

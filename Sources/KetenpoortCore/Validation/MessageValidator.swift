@@ -23,15 +23,17 @@ public struct MessageValidator: Sendable {
         return try validate(document, now: now)
     }
 
-    /// Validates an already parsed document.
+    /// Validates an already parsed document. Rules and routing read the document without its signature.
     public func validate(_ document: XMLDocument, now: Date = Date()) throws -> ValidatedMessage {
-        guard let root = document.rootElement() else {
+        guard let root = document.contentRoot() else {
             throw Rejection(code: ReadingCode.truncated, message: "document has no root element")
         }
         guard let kind = registry.kind(forRoot: root), let schema = registry.schema(for: kind) else {
+            // The root's name and namespace are the sender's choice: name what is expected instead.
+            let known = registry.kinds.map(\.rootElement).joined(separator: ", ")
             throw Rejection(code: ReadingCode.unknownKind,
-                            message: "root element '\(root.name)' in namespace '\(root.namespace ?? "none")' is not a known message kind",
-                            line: root.line, path: "/" + root.name)
+                            message: "the root element is not a known message kind (name or namespace); expected one of: \(known), each in its contract namespace",
+                            line: root.line)
         }
         let schemaFindings = schema.validate(document)
         guard schemaFindings.isEmpty else { throw Rejection(schemaFindings) }

@@ -18,4 +18,22 @@ public enum ReadingCode {
     public static let unknownKind = "KP-X008"
     /// The document is empty or truncated.
     public static let truncated = "KP-X009"
+    /// An element has more attributes (namespace declarations included) than the configured limit.
+    public static let tooManyAttributes = "KP-X010"
+    /// A start tag is longer than the configured limit.
+    public static let startTagTooLong = "KP-X011"
+    /// The document contains a comment.
+    public static let comment = "KP-X012"
+    /// The document contains a processing instruction other than the XML declaration.
+    public static let processingInstruction = "KP-X013"
+    /// The XML declaration names another version than 1.0.
+    public static let version = "KP-X014"
+    /// A namespace URI is not absolute (no scheme), so the document cannot be canonicalised and signed.
+    public static let relativeNamespace = "KP-X015"
+    /// A prefix is used without a namespace declaration (or a prefixed declaration is empty).
+    public static let undeclaredPrefix = "KP-X016"
+    /// An attribute in the XML Schema instance namespace (xsi:schemaLocation, xsi:type, ...).
+    public static let schemaInstanceAttribute = "KP-X017"
+    /// The document cannot be canonicalised (exclusive C14N), so it cannot be signed.
+    public static let notCanonicalisable = "KP-X018"
 }

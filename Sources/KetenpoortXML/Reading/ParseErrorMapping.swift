@@ -27,6 +27,16 @@ enum ParseErrorMapping {
             return (ReadingCode.malformed, "an end tag does not match its start tag")
         case XML_ERR_UNDECLARED_ENTITY, XML_WAR_UNDECLARED_ENTITY, XML_ERR_ENTITY_LOOP, XML_ERR_ENTITY_NOT_FINISHED:
             return (ReadingCode.doctype, "entity references are not allowed")
+        case XML_NS_ERR_UNDEFINED_NAMESPACE, XML_NS_ERR_EMPTY, XML_NS_ERR_QNAME, XML_NS_ERR_COLON:
+            return (ReadingCode.undeclaredPrefix, "a namespace prefix is used without a declaration, or a prefixed declaration is empty")
+        case XML_NS_ERR_XML_NAMESPACE, XML_NS_ERR_ATTRIBUTE_REDEFINED:
+            return (ReadingCode.undeclaredPrefix, "namespace declarations or namespaced attributes conflict")
+        case XML_ERR_UNKNOWN_VERSION, XML_WAR_UNKNOWN_VERSION:
+            return (ReadingCode.version, "the XML declaration must say version=\"1.0\"")
+        case XML_ERR_COMMENT_NOT_FINISHED:
+            return (ReadingCode.comment, "comments are not allowed")
+        case XML_ERR_PI_NOT_STARTED, XML_ERR_PI_NOT_FINISHED, XML_ERR_RESERVED_XML_NAME:
+            return (ReadingCode.processingInstruction, "processing instructions are not allowed")
         default:
             return (ReadingCode.malformed, "document is not well-formed XML (libxml2 error \(code))")
         }

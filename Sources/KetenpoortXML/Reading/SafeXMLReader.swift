@@ -3,9 +3,15 @@ internal import CXMLSec
 internal import CXMLSecShim
 
 /// Reads untrusted bytes into a document: no DOCTYPE, no entities, no network, within limits.
+///
+/// Every path that reads XML from outside (intake, the partner endpoint, receipts at the courier) reads
+/// through this type, so every limit holds before libxml2 does expensive work.
 public struct SafeXMLReader: Sendable {
     /// The limits applied to every document read.
     public let limits: ReadLimits
+
+    /// The XML Schema instance namespace: its attributes (schemaLocation, type, nil) are never accepted.
+    static let schemaInstanceNamespace = "http://www.w3.org/2001/XMLSchema-instance"
 
     /// Creates a reader with the given limits.
     public init(limits: ReadLimits = .standard) {
@@ -22,6 +28,7 @@ public struct SafeXMLReader: Sendable {
         guard !bytes.isEmpty, bytes.count <= Int(Int32.max) else {
             throw Rejection(code: ReadingCode.truncated, message: "document is empty")
         }
+        try PreScan.check(bytes, limits: limits)
         let result = bytes.withUnsafeBytes { raw -> kp_parse_result in
             let base = raw.baseAddress?.assumingMemoryBound(to: CChar.self)
             return kp_parse(base, Int32(raw.count))
@@ -36,22 +43,26 @@ public struct SafeXMLReader: Sendable {
                                               line: Int(result.error_line), column: Int(result.error_column))
         }
         let document = XMLDocument(pointer: pointer)
-        try checkEncoding(document)
+        try checkDeclaration(document)
         try checkShape(document)
         return document
     }
 
-    /// Only UTF-8 is accepted, declared or not.
-    private func checkEncoding(_ document: XMLDocument) throws {
-        guard let declared = document.pointer.pointee.encoding else { return }
-        let name = String(cString: declared).uppercased()
-        guard name == "UTF-8" || name == "UTF8" else {
-            throw Rejection(code: ReadingCode.encoding,
-                            message: "encoding must be UTF-8, the document declares another encoding", line: 1)
+    /// Only UTF-8 and XML 1.0 are accepted, declared or not (the pre-scan checked the declaration's text already).
+    private func checkDeclaration(_ document: XMLDocument) throws {
+        if let declared = document.pointer.pointee.encoding {
+            let name = String(cString: declared).uppercased()
+            guard name == "UTF-8" || name == "UTF8" else {
+                throw Rejection(code: ReadingCode.encoding,
+                                message: "encoding must be UTF-8, the document declares another encoding", line: 1)
+            }
+        }
+        if let version = document.pointer.pointee.version, xmlStrEqual(version, "1.0") == 0 {
+            throw Rejection(code: ReadingCode.version, message: "the XML declaration must say version=\"1.0\"", line: 1)
         }
     }
 
-    /// Walks the tree once to enforce the depth and node limits.
+    /// Walks the tree once to enforce the depth and node limits and the namespace rules.
     private func checkShape(_ document: XMLDocument) throws {
         guard let root = xmlDocGetRootElement(document.pointer) else {
             throw Rejection(code: ReadingCode.truncated, message: "document has no root element")
@@ -65,9 +76,16 @@ public struct SafeXMLReader: Sendable {
                                 message: "elements are nested deeper than the limit of \(limits.maxDepth)",
                                 line: Int(xmlGetLineNo(node)))
             }
+            try checkNamespaceDeclarations(of: node)
             var attribute = node.pointee.properties
             while let current = attribute {
                 nodes += 1
+                if let namespace = current.pointee.ns, let href = namespace.pointee.href,
+                   xmlStrEqual(href, Self.schemaInstanceNamespace) != 0 {
+                    throw Rejection(code: ReadingCode.schemaInstanceAttribute,
+                                    message: "attributes of the XML Schema instance namespace (xsi:schemaLocation, xsi:type, …) are not allowed",
+                                    line: Int(xmlGetLineNo(node)))
+                }
                 attribute = current.pointee.next
             }
             if nodes > limits.maxNodes {
@@ -84,6 +102,22 @@ public struct SafeXMLReader: Sendable {
                 }
                 child = current.pointee.next
             }
+        }
+    }
+
+    /// Every namespace an element declares is an absolute URI (exclusive C14N refuses relative ones);
+    /// only the default namespace may be undeclared with `xmlns=""`.
+    private func checkNamespaceDeclarations(of node: xmlNodePtr) throws {
+        var declaration = node.pointee.nsDef
+        while let current = declaration {
+            let href = current.pointee.href
+            let undeclaresDefault = current.pointee.prefix == nil && (href == nil || href?.pointee == 0)
+            if !undeclaresDefault && kp_namespace_uri_is_absolute(href) == 0 {
+                throw Rejection(code: ReadingCode.relativeNamespace,
+                                message: "a namespace URI must be absolute (with a scheme such as urn: or http:)",
+                                line: Int(xmlGetLineNo(node)))
+            }
+            declaration = current.pointee.next
         }
     }
 }

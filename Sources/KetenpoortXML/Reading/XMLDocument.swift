@@ -20,6 +20,29 @@ public final class XMLDocument {
         return XMLElementNode(copying: root, path: "")
     }
 
+    /// The root element without XMLDSig elements (the enveloped signature): what domain rules and routing read.
+    public func contentRoot() -> XMLElementNode? {
+        guard let root = xmlDocGetRootElement(pointer) else { return nil }
+        return XMLElementNode(copying: root, path: "", excludingNamespace: DSig.namespace)
+    }
+
+    /// True when any element of the document is in the XMLDSig namespace (a signature or a part of one).
+    public var containsSignatureElements: Bool {
+        guard let root = xmlDocGetRootElement(pointer) else { return false }
+        var stack: [xmlNodePtr] = [root]
+        while let node = stack.popLast() {
+            if let namespace = node.pointee.ns, let href = namespace.pointee.href, xmlStrEqual(href, DSig.namespace) != 0 {
+                return true
+            }
+            var child = node.pointee.children
+            while let current = child {
+                if current.pointee.type == XML_ELEMENT_NODE { stack.append(current) }
+                child = current.pointee.next
+            }
+        }
+        return false
+    }
+
     /// The document serialised as UTF-8 bytes, with an XML declaration.
     public func serialized() throws(XMLDocumentError) -> Data {
         var bytes: UnsafeMutablePointer<UInt8>?

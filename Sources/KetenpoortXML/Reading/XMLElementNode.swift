@@ -9,7 +9,8 @@ public struct XMLElementNode: Sendable, Hashable {
     public let namespace: String?
     /// The element's own text (its direct text children, concatenated), trimmed of outer whitespace.
     public let text: String
-    /// Attributes by local name.
+    /// Attributes without a namespace by local name; a namespaced attribute by `{namespace URI}local name`,
+    /// so that `x:URI` can never stand in for `URI`.
     public let attributes: [String: String]
     /// 1-based line of the start tag.
     public let line: Int
@@ -67,13 +68,14 @@ public struct XMLElementNode: Sendable, Hashable {
         return String(text[first...last])
     }
 
-    /// Copies a libxml2 element and its subtree.
-    init(copying node: xmlNodePtr, path parentPath: String, index: Int? = nil) {
+    /// Copies a libxml2 element and its subtree, leaving out every element (and its subtree) in `excludedNamespace`.
+    init(copying node: xmlNodePtr, path parentPath: String, index: Int? = nil, excludingNamespace excludedNamespace: String? = nil) {
         var namespaces = NamespaceNames()
-        self.init(copying: node, path: parentPath, index: index, namespaces: &namespaces)
+        self.init(copying: node, path: parentPath, index: index, namespaces: &namespaces, excluded: excludedNamespace)
     }
 
-    private init(copying node: xmlNodePtr, path parentPath: String, index: Int?, namespaces: inout NamespaceNames) {
+    private init(copying node: xmlNodePtr, path parentPath: String, index: Int?, namespaces: inout NamespaceNames,
+                 excluded: String?) {
         let localName = String(cString: node.pointee.name)
         name = localName
         namespace = namespaces.name(of: node.pointee.ns)
@@ -90,21 +92,26 @@ public struct XMLElementNode: Sendable, Hashable {
                 if let content = text.pointee.content { value += String(cString: content) }
                 part = text.pointee.next
             }
-            attributes[String(cString: current.pointee.name)] = value
+            let localName = String(cString: current.pointee.name)
+            let key = namespaces.name(of: current.pointee.ns).map { "{\($0)}" + localName } ?? localName
+            attributes[key] = value
             attribute = current.pointee.next
         }
         // Positions are only written where a name repeats among siblings.
         var counts: [String: Int] = [:]
         var elementChildren = 0
+        func isCopied(_ element: xmlNodePtr) -> Bool {
+            element.pointee.type == XML_ELEMENT_NODE && (excluded == nil || namespaces.name(of: element.pointee.ns) != excluded)
+        }
         var child = node.pointee.children
         while let current = child {
-            if current.pointee.type == XML_ELEMENT_NODE { elementChildren += 1 }
+            if isCopied(current) { elementChildren += 1 }
             child = current.pointee.next
         }
         if elementChildren > 1 {
             child = node.pointee.children
             while let current = child {
-                if current.pointee.type == XML_ELEMENT_NODE {
+                if isCopied(current) {
                     counts[String(cString: current.pointee.name), default: 0] += 1
                 }
                 child = current.pointee.next
@@ -116,7 +123,7 @@ public struct XMLElementNode: Sendable, Hashable {
         child = node.pointee.children
         while let current = child {
             switch current.pointee.type {
-            case XML_ELEMENT_NODE:
+            case XML_ELEMENT_NODE where isCopied(current):
                 var position: Int?
                 if elementChildren > 1 {
                     let childName = String(cString: current.pointee.name)
@@ -125,7 +132,8 @@ public struct XMLElementNode: Sendable, Hashable {
                         position = seen[childName]
                     }
                 }
-                children.append(XMLElementNode(copying: current, path: path, index: position, namespaces: &namespaces))
+                children.append(XMLElementNode(copying: current, path: path, index: position, namespaces: &namespaces,
+                                               excluded: excluded))
             case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
                 if let content = current.pointee.content { text += String(cString: content) }
             default:

@@ -16,12 +16,14 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
     case untrustedCertificate
     /// The certificate is expired or not yet valid at verification time.
     case certificateNotValidNow
-    /// The certificate lacks the digitalSignature key usage.
+    /// The certificate has neither the digitalSignature nor the nonRepudiation key usage.
     case keyUsage
     /// The signer is trusted but is not the party that was expected.
     case unexpectedSigner
     /// The trust anchors could not be loaded.
     case trustAnchorsUnusable
+    /// The certificate is a TLS certificate (extendedKeyUsage serverAuth/clientAuth without a document-signing purpose).
+    case notASigningCertificate
 
     /// Stable code, e.g. `KP-G005`.
     public var code: String {
@@ -37,6 +39,7 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
         case .keyUsage: return "KP-G009"
         case .unexpectedSigner: return "KP-G010"
         case .trustAnchorsUnusable: return "KP-G011"
+        case .notASigningCertificate: return "KP-G012"
         }
     }
 
@@ -51,9 +54,11 @@ public enum SignatureFailure: Error, Sendable, Hashable, CustomStringConvertible
         case .invalid: return "\(code) the signature does not match the content (changed after signing?)"
         case .untrustedCertificate: return "\(code) the signing certificate does not chain to a trusted anchor"
         case .certificateNotValidNow: return "\(code) the signing certificate is expired or not yet valid"
-        case .keyUsage: return "\(code) the signing certificate lacks the digitalSignature key usage"
+        case .keyUsage: return "\(code) the signing certificate has neither the digitalSignature nor the nonRepudiation key usage"
         case .unexpectedSigner: return "\(code) the document is signed by another party than expected"
         case .trustAnchorsUnusable: return "\(code) the trust anchors could not be loaded"
+        case .notASigningCertificate:
+            return "\(code) the signing certificate is a TLS certificate (serverAuth/clientAuth without a document-signing purpose)"
         }
     }
 }

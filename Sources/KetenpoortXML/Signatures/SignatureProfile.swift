@@ -54,7 +54,10 @@ enum SignatureProfile {
               signature.children.allSatisfy({ $0.namespace == DSig.namespace }) else {
             throw .profile("ds:Signature must hold exactly SignedInfo, SignatureValue and KeyInfo")
         }
-        return CheckedSignature(node: lastChild, certificates: try certificates(in: signature.children[2]))
+        let certificates = try certificates(in: signature.children[2])
+        // Then what the checks above did not look at: foreign elements, attributes, comments, mixed values.
+        try SignatureContent.check(lastChild)
+        return CheckedSignature(node: lastChild, certificates: certificates)
     }
 
     private static func isDSig(_ node: xmlNodePtr) -> Bool {

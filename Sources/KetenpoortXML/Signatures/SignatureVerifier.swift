@@ -48,6 +48,7 @@ public final class SignatureVerifier: @unchecked Sendable {
             throw Self.failure(reason: result.xmlsec_reason)
         }
         guard result.key_usage_ok == 1 else { throw .keyUsage }
+        guard result.tls_only == 0 else { throw .notASigningCertificate }
         let certificate = Data(bytes: der, count: Int(result.cert_der_len))
         result.cert_der = nil
         kp_free(der)

@@ -55,15 +55,27 @@ public final class XMLSigner: @unchecked Sendable {
         xmlSecKeyDestroy(key)
     }
 
-    /// Appends a `ds:Signature` as the last child of the root element and computes it.
-    public func sign(_ document: XMLDocument) throws {
+    /// Appends a `ds:Signature` as the last child of the root element, computes it, and checks the result
+    /// against the verification profile (one signature, last child, agreed structure) without verifying it again.
+    ///
+    /// Throws `SigningError.notCanonicalisable` when the document itself cannot be signed (an input fault),
+    /// `.signingFailed` when xmlsec1 failed otherwise, and `.profileViolation` when the signed document
+    /// would not pass verification (say, it carried XMLDSig elements before).
+    public func sign(_ document: XMLDocument) throws(SigningError) {
         let alg = algorithm == .ecdsaSHA256 ? KP_SIG_ECDSA_SHA256 : KP_SIG_RSA_SHA256
         let status = duplicates.withKey(for: [], make: { xmlSecKeyDuplicate(key) }) { working in
             kp_sign_enveloped(document.pointer, working, alg)
         }
         guard status == 0 else {
             _ = kp_take_xmlsec_reason()
-            throw SigningError.signingFailed
+            // The signature was removed again; if the bare document cannot be canonicalised, the input is at fault.
+            if (try? document.exclusiveCanonicalForm()) == nil { throw .notCanonicalisable }
+            throw .signingFailed
+        }
+        do {
+            _ = try SignatureProfile.check(document: document)
+        } catch {
+            throw .profileViolation(error)
         }
     }
 
@@ -93,6 +105,10 @@ public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedKey
     /// xmlsec1 failed to compute the signature.
     case signingFailed
+    /// The document cannot be canonicalised (exclusive C14N), so it cannot be signed: a fault of the input.
+    case notCanonicalisable
+    /// The signed document does not follow the signature profile that verification requires.
+    case profileViolation(SignatureFailure)
 
     /// Explanation for operators.
     public var description: String {
@@ -101,6 +117,8 @@ public enum SigningError: Error, Sendable, Equatable, CustomStringConvertible {
         case .keyNotLoaded: return "the signing key or its certificate could not be loaded (PEM expected)"
         case .unsupportedKey: return "the signing key must be RSA (2048 bits or more) or ECDSA P-256"
         case .signingFailed: return "xmlsec1 could not compute the signature"
+        case .notCanonicalisable: return "the document cannot be canonicalised (exclusive C14N) and so cannot be signed"
+        case .profileViolation(let failure): return "the signed document does not follow the signature profile: \(failure)"
         }
     }
 }

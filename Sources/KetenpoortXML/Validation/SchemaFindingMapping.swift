@@ -8,14 +8,15 @@ enum SchemaFindingMapping {
     /// Code used when validation itself failed to run.
     static let internalCode = "KP-S000"
 
-    /// The finding for one libxml2 validation error.
-    static func finding(_ error: RawSchemaError) -> Finding {
-        let subject = error.elementName.map { "'\($0)'" } ?? "the document"
-        let message = "\(describe(error.code, message: error.message)) (element \(subject), schema rule \(error.code))"
+    /// The finding for one libxml2 validation error; names only what `vocabulary` declares.
+    static func finding(_ error: RawSchemaError, vocabulary: SchemaVocabulary) -> Finding {
+        let subject = error.elementName.map { "element '\($0)'" }
+            ?? (error.nameUndeclared ? "an element or attribute the schema does not declare" : "the document")
+        let message = "\(describe(error.code, message: error.message, vocabulary: vocabulary)) (\(subject), schema rule \(error.code))"
         return Finding(code: schemaCode, message: message, line: error.line > 0 ? error.line : nil, path: error.path)
     }
 
-    private static func describe(_ code: Int, message: String) -> String {
+    private static func describe(_ code: Int, message: String, vocabulary: SchemaVocabulary) -> String {
         switch xmlParserErrors(rawValue: UInt32(code)) {
         case XML_SCHEMAV_CVC_ENUMERATION_VALID:
             return "value is not one of the allowed values"
@@ -33,7 +34,7 @@ enum SchemaFindingMapping {
         case XML_SCHEMAV_CVC_ELT_1:
             return "root element is not declared in the schema (wrong name or namespace)"
         case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_4, XML_SCHEMAV_ELEMENT_CONTENT:
-            return missingOrUnexpected(message)
+            return missingOrUnexpected(message, vocabulary: vocabulary)
         case XML_SCHEMAV_CVC_COMPLEX_TYPE_2_3, XML_SCHEMAV_CVC_COMPLEX_TYPE_2_1:
             return "element must not contain text here"
         case XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_1, XML_SCHEMAV_CVC_COMPLEX_TYPE_3_2_2:
@@ -48,8 +49,8 @@ enum SchemaFindingMapping {
     }
 
     /// libxml2 uses one code for "missing child" and "unexpected child"; the wording (not a value) tells which.
-    private static func missingOrUnexpected(_ message: String) -> String {
-        let expected = expectedNames(message).map { "; expected: " + $0.joined(separator: " or ") } ?? ""
+    private static func missingOrUnexpected(_ message: String, vocabulary: SchemaVocabulary) -> String {
+        let expected = expectedNames(message, vocabulary: vocabulary).map { "; expected: " + $0.joined(separator: " or ") } ?? ""
         if message.contains("Missing child element") {
             return "a required child element is missing" + expected
         }
@@ -59,9 +60,10 @@ enum SchemaFindingMapping {
         return "element content does not match the schema" + expected
     }
 
-    /// The element names libxml2 lists after "Expected is (…)": names from the schema, never document values.
-    static func expectedNames(_ message: String) -> [String]? {
-        guard let start = message.range(of: "Expected is"), let open = message[start.upperBound...].firstIndex(of: "("),
+    /// The element names libxml2 lists after "Expected is (…)", kept only when the schema declares every one of them
+    /// (the message also quotes the document's own element and namespace, which must never come through).
+    static func expectedNames(_ message: String, vocabulary: SchemaVocabulary) -> [String]? {
+        guard let start = message.range(of: "Expected is", options: .backwards), let open = message[start.upperBound...].firstIndex(of: "("),
               let close = message[open...].firstIndex(of: ")") else { return nil }
         let names = message[message.index(after: open)..<close].split(separator: ",").map { token -> String in
             let trimmed = token.trimmingCharacters(in: .whitespaces)
@@ -70,6 +72,7 @@ enum SchemaFindingMapping {
         let isName = { (name: String) in
             !name.isEmpty && name.count <= 64 && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "#") }
         }
-        return names.allSatisfy(isName) && !names.isEmpty ? names : nil
+        let declared = names.allSatisfy { isName($0) && vocabulary.elements.contains($0) }
+        return declared && !names.isEmpty ? names : nil
     }
 }

@@ -8,6 +8,8 @@ public final class XMLSchema: @unchecked Sendable {
     private let schema: xmlSchemaPtr
     /// The file the schema was loaded from.
     public let url: URL
+    /// The names the schema declares: the only document names findings repeat.
+    let vocabulary: SchemaVocabulary
 
     /// Loads and compiles a schema file (imports are resolved relative to it, never over the network).
     public init(contentsOf url: URL) throws {
@@ -15,11 +17,12 @@ public final class XMLSchema: @unchecked Sendable {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw XMLSchemaError.unreadable(path: url.path)
         }
+        let vocabulary = SchemaVocabulary(schemaFile: url)
         guard let parserContext = xmlSchemaNewParserCtxt(url.path) else {
             throw XMLSchemaError.unreadable(path: url.path)
         }
         defer { xmlSchemaFreeParserCtxt(parserContext) }
-        let collector = SchemaErrorCollector()
+        let collector = SchemaErrorCollector(vocabulary: vocabulary)
         let box = Unmanaged.passRetained(collector)
         defer { box.release() }
         xmlSchemaSetParserStructuredErrors(parserContext, schemaErrorCallback, box.toOpaque())
@@ -29,6 +32,7 @@ public final class XMLSchema: @unchecked Sendable {
         }
         schema = compiled
         self.url = url
+        self.vocabulary = vocabulary
     }
 
     deinit {
@@ -41,12 +45,12 @@ public final class XMLSchema: @unchecked Sendable {
             return [Finding(code: SchemaFindingMapping.internalCode, message: "schema validation could not start (out of memory)")]
         }
         defer { xmlSchemaFreeValidCtxt(context) }
-        let collector = SchemaErrorCollector()
+        let collector = SchemaErrorCollector(vocabulary: vocabulary)
         let box = Unmanaged.passRetained(collector)
         defer { box.release() }
         xmlSchemaSetValidStructuredErrors(context, schemaErrorCallback, box.toOpaque())
         let status = xmlSchemaValidateDoc(context, document.pointer)
-        var findings = collector.errors.map(SchemaFindingMapping.finding)
+        var findings = collector.errors.map { SchemaFindingMapping.finding($0, vocabulary: vocabulary) }
         if status != 0 && findings.isEmpty {
             findings.append(Finding(code: SchemaFindingMapping.internalCode, message: "document does not conform to its schema"))
         }
@@ -75,13 +79,23 @@ struct RawSchemaError: Sendable {
     let code: Int
     let line: Int
     let message: String
+    /// The element's name (attributes: `@name`) when the schema declares it, else nil.
     let elementName: String?
+    /// True when the error is about an element or attribute whose name the schema does not declare.
+    let nameUndeclared: Bool
+    /// The node's path, undeclared names written as `*`.
     let path: String?
 }
 
 /// Collects libxml2 structured errors during one parse or validation (one thread at a time).
 final class SchemaErrorCollector: @unchecked Sendable {
     var errors: [RawSchemaError] = []
+    /// The schema's names, for deciding which document names may be repeated.
+    let vocabulary: SchemaVocabulary
+
+    init(vocabulary: SchemaVocabulary) {
+        self.vocabulary = vocabulary
+    }
 }
 
 /// The C callback: copies what is needed from libxml2's error into the collector.
@@ -90,17 +104,23 @@ private let schemaErrorCallback: xmlStructuredErrorFunc = { userData, error in
     let collector = Unmanaged<SchemaErrorCollector>.fromOpaque(userData).takeUnretainedValue()
     let err = error.pointee
     var elementName: String?
+    var nameUndeclared = false
     var path: String?
     if let rawNode = err.node {
         let node = rawNode.assumingMemoryBound(to: xmlNode.self)
+        let vocabulary = collector.vocabulary
         if node.pointee.type == XML_ELEMENT_NODE, let name = node.pointee.name {
-            elementName = String(cString: name)
+            let text = String(cString: name)
+            nameUndeclared = !vocabulary.elements.contains(text)
+            elementName = nameUndeclared ? nil : text
         } else if node.pointee.type == XML_ATTRIBUTE_NODE, let name = node.pointee.name {
-            elementName = "@" + String(cString: name)
+            let text = String(cString: name)
+            nameUndeclared = !vocabulary.attributes.contains(text)
+            elementName = nameUndeclared ? nil : "@" + text
         }
-        path = NodePath.of(node)
+        path = NodePath.of(node, vocabulary: vocabulary)
     }
     let message = err.message.map { String(cString: $0) } ?? ""
     collector.errors.append(RawSchemaError(code: Int(err.code), line: Int(err.line), message: message,
-                                           elementName: elementName, path: path))
+                                           elementName: elementName, nameUndeclared: nameUndeclared, path: path))
 }

@@ -8,21 +8,33 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verify a signed XML document and print the signer and its OIN.",
         discussion: """
+            The signing certificate must be meant for signing: keyUsage digitalSignature or nonRepudiation,
+            and not a TLS certificate (extendedKeyUsage serverAuth/clientAuth without a document-signing purpose).
+            With --expect-oin the signer must also be that organisation.
             Exit codes: 0 valid, 1 invalid (the reason is printed), 2 usage error or unreadable file.
 
             Example:
-              ketenpoort verify --trust dev-pki/ca.pem signed.xml
+              ketenpoort verify --trust dev-pki/ca.pem --expect-oin 00000099000000000900 signed.xml
             """
     )
 
     @Option(help: "PEM file with the trusted CA certificate(s).")
     var trust: String
 
+    @Option(help: "Require the signer's OIN (subject serialNumber, 20 digits) to be this one.")
+    var expectOin: String?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
     @Argument(help: "The signed XML document.")
     var file: String
+
+    func validate() throws {
+        if let expectOin, !(expectOin.count == 20 && expectOin.allSatisfy({ $0.isASCII && $0.isNumber })) {
+            throw ValidationError("--expect-oin must be an OIN of 20 digits")
+        }
+    }
 
     func run() async throws {
         let verifier: SignatureVerifier
@@ -38,6 +50,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         do {
             let signer = try verifier.verify(bytes)
+            if let expectOin, signer.oin != expectOin { throw SignatureFailure.unexpectedSigner }
             if json {
                 try printJSON(["file": file, "valid": "true", "signer": signer.subject, "oin": signer.oin ?? ""])
             } else {
