@@ -72,7 +72,8 @@ public protocol MessageStore: Sendable {
     /// Signs the current chain head; nil if the chain is empty or the head is already checkpointed.
     func checkpoint(signer: any CheckpointSigner, now: Date) async throws -> AuditCheckpoint?
 
-    /// Purges up to `limit` payloads past their retention deadline whose deliveries are all final; returns how many.
+    /// Purges up to `limit` payloads past their retention deadline (from receipt), failing deliveries not yet final unless
+    /// in flight; returns how many.
     func purgeExpiredPayloads(now: Date, limit: Int) async throws -> Int
 
     /// Fails a leased delivery because the partner refused it with a signed receipt, keeping the receipt; the lease must be current.

@@ -21,6 +21,7 @@ struct Ketenpoort: AsyncParsableCommand {
             TrailCommand.self,
             ReportCommand.self,
             CertsCommand.self,
+            StoreCommand.self,
         ]
     )
 }

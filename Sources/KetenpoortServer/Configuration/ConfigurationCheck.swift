@@ -24,6 +24,7 @@ public struct ConfigurationCheck {
         checkSenders(configuration, kinds: kinds)
         checkRouting(configuration)
         checkRetry(configuration.retry)
+        checkRetention(configuration, kinds: kinds)
         let request = configuration.courier.requestTimeoutSeconds ?? 30
         if let lease = configuration.courier.leaseSeconds, lease <= request {
             problem("courier.leaseSeconds", "must be longer than requestTimeoutSeconds (\(request))")
@@ -64,6 +65,7 @@ public struct ConfigurationCheck {
     private mutating func checkTLS(_ files: TLSFiles, key: String) {
         checkCertificates(files.certificate, key: "\(key).certificate")
         checkReadableKey(files.privateKey, key: "\(key).privateKey")
+        checkPair(files.privateKey, files.certificate, key: key)
         if files.trustedCAs.isEmpty { problem("\(key).trustedCAs", "must name at least one CA file") }
         for (index, file) in files.trustedCAs.enumerated() {
             checkCertificates(file, key: "\(key).trustedCAs[\(index)]")
@@ -73,6 +75,7 @@ public struct ConfigurationCheck {
     private mutating func checkSigning(_ configuration: GatewayConfiguration) {
         checkCertificates(configuration.signing.certificate, key: "signing.certificate")
         checkReadableKey(configuration.signing.privateKey, key: "signing.privateKey")
+        checkPair(configuration.signing.privateKey, configuration.signing.certificate, key: "signing")
         do {
             _ = try XMLSigner(keyFile: URL(fileURLWithPath: configuration.signing.privateKey),
                               certificateFile: URL(fileURLWithPath: configuration.signing.certificate))
@@ -90,6 +93,39 @@ public struct ConfigurationCheck {
             }
         } catch {
             problem(key, "\(error)")
+        }
+    }
+
+    /// A key that is not the certificate's own would sign (or handshake) with something every partner rejects.
+    private mutating func checkPair(_ keyFile: String, _ certificateFile: String, key: String) {
+        guard FileManager.default.isReadableFile(atPath: keyFile), FileManager.default.isReadableFile(atPath: certificateFile) else {
+            return  // reported by the file checks
+        }
+        do {
+            if try !KeyCertificatePair.matches(keyFile: keyFile, certificateFile: certificateFile) {
+                problem("\(key).privateKey", "\(keyFile) does not belong to \(key).certificate \(certificateFile) (their public keys differ)")
+            }
+        } catch {
+            problem("\(key).privateKey", "\(error)")
+        }
+    }
+
+    /// The retention period per kind that can be sent, in days counted from receipt (configured, else the kind's default).
+    public static func retentionDays(_ configuration: GatewayConfiguration, kinds: [MessageKind] = Version1Kinds.all) -> [(kind: String, days: Int)] {
+        kinds.filter { $0.routing != nil }.map { ($0.name, configuration.retentionDays?[$0.name] ?? $0.retentionDays) }
+    }
+
+    /// Retention counts from receipt and is a hard bound: it must outlast the retry budget, or deliveries fail early.
+    private mutating func checkRetention(_ configuration: GatewayConfiguration, kinds: [MessageKind]) {
+        let known = Set(kinds.map(\.name))
+        for (kind, days) in (configuration.retentionDays ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if !known.contains(kind) { problem("retentionDays.\(kind)", "'\(kind)' is not a message kind") }
+            if days < 1 { problem("retentionDays.\(kind)", "must be at least 1 day") }
+        }
+        let retryHours = DeliveryRetryPolicy(configuration.retry).maxAge / 3600
+        for (kind, days) in Self.retentionDays(configuration, kinds: kinds) where days >= 1 && Double(days) * 24 <= retryHours {
+            problem("retentionDays.\(kind)", "\(days) days from receipt ends before retry.maxAgeHours (\(Int(retryHours)) h): "
+                + "deliveries still being retried would fail with retention-expired")
         }
     }
 

@@ -4,46 +4,60 @@ import Logging
 import ServiceLifecycle
 
 /// Signs the audit chain head at an interval, and once more when the gateway stops.
+///
+/// A checkpoint that cannot be written ends the service with that error (and so stops the gateway).
 struct CheckpointService: Service {
     let checkpointer: AuditCheckpointer
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            try? await checkpointer.run(every: interval)
+        // Graceful shutdown cancels the loop; cancellation ends it as well.
+        let checkpointer = checkpointer
+        let interval = interval
+        try await cancelWhenGracefulShutdown {
+            try await checkpointer.run(every: interval)
         }
-        do {
-            if let checkpoint = try await checkpointer.finalCheckpoint() {
-                logger.info("audit checkpoint at shutdown", metadata: ["sequence": "\(checkpoint.sequence)"])
-            }
-        } catch {
-            logger.error("final audit checkpoint failed", metadata: ["error": "\(error)"])
+        // In a task of its own: one database write, which must also happen when this task is being cancelled.
+        let final = try await Task { try await checkpointer.finalCheckpoint() }.value
+        if let final {
+            logger.info("audit checkpoint at shutdown", metadata: ["sequence": "\(final.sequence)"])
         }
     }
 }
 
-/// Purges payloads past their retention deadline whose deliveries are final (audit records stay).
+/// Purges payloads past their retention deadline (counted from receipt; audit records stay) every `interval`.
+///
+/// A purge that fails ends the service with that error (and so stops the gateway); shutdown and cancellation end it quietly.
 struct RetentionService: Service {
     let store: any MessageStore
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
+        let store = store
+        let interval = interval
+        let logger = logger
+        try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                try await Self.purgeDue(store: store, logger: logger)
                 do {
-                    var purged = 0
-                    repeat {
-                        purged = try await store.purgeExpiredPayloads(now: Date(), limit: 500)
-                        if purged > 0 { logger.info("payloads purged", metadata: ["count": "\(purged)"]) }
-                    } while purged == 500
-                } catch {
-                    logger.error("retention purge failed", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: interval)
+                } catch is CancellationError {
+                    return
                 }
-                try? await Task.sleep(for: interval)
             }
         }
+    }
+
+    /// Purges every expired payload now, 500 per transaction.
+    static func purgeDue(store: any MessageStore, logger: Logger) async throws {
+        var purged = 0
+        repeat {
+            if Task.isCancelled { return }
+            purged = try await store.purgeExpiredPayloads(now: Date(), limit: 500)
+            if purged > 0 { logger.info("payloads purged", metadata: ["count": "\(purged)"]) }
+        } while purged == 500
     }
 }
 

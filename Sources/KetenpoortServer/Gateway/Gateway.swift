@@ -14,7 +14,9 @@ public final class Gateway: Sendable {
     /// Its metrics.
     public let metrics: GatewayMetrics
     /// Its store.
-    public let store: SQLiteStore
+    public let store: any GatewayStore
+    /// The claim on the state directory, taken before the store is opened.
+    private let lock: StateDirectoryLock
     private let intake: IntakeHandler
     private let dispatcher: Dispatcher
     private let courier: Courier
@@ -26,7 +28,8 @@ public final class Gateway: Sendable {
     /// Where the admin listener is bound, once running.
     public let adminPort = BoundPort()
 
-    /// Opens the store, loads keys and tables, and builds every part; throws with a clear reason.
+    /// Locks the state directory, opens (and migrates) the store, loads keys and tables, and builds every part;
+    /// throws with a clear reason.
     public init(configuration: GatewayConfiguration, logger: Logger) throws {
         let check = ConfigurationCheck(configuration)
         guard check.problems.isEmpty else { throw ConfigurationError(check.problems) }
@@ -43,7 +46,14 @@ public final class Gateway: Sendable {
         let senders = SenderPolicy(Dictionary(configuration.senders.map { ($0.oin, Set($0.kinds)) }, uniquingKeysWith: { $0.union($1) }))
         let pipeline = AdmissionPipeline(validator: validator, senders: senders, signer: signer,
                                          deliverablePartners: Set(configuration.partners.map(\.id)))
-        try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        // The state directory is 0700 and the database files 0600 whatever the umask; the lock comes before the
+        // store, so only the one gateway of this directory creates or migrates it.
+        for repair in try StateDirectoryFiles.secure(configuration.stateDirectory) {
+            logger.warning("state directory permissions repaired", metadata: [
+                "file": "\(repair.path)", "from": "\(String(repair.from, radix: 8))", "to": "\(String(repair.to, radix: 8))",
+            ])
+        }
+        lock = try StateDirectoryLock(directory: configuration.stateDirectory)
         store = try SQLiteStore.open(stateDirectory: configuration.stateDirectory)
         let routes = try configuration.partners.map { partner in
             PartnerRoute(id: partner.id, endpoint: partner.endpoint,
@@ -72,17 +82,15 @@ public final class Gateway: Sendable {
 
     /// Serves until SIGTERM/SIGINT (or `stop()`): stops intake first, then delivery, then writes a checkpoint.
     public func run(handleSignals: Bool = true) async throws {
-        let lock: StateDirectoryLock
+        defer { lock.release() }
         do {
-            lock = try StateDirectoryLock(directory: configuration.stateDirectory)
             try await reclaimLeasesOfEarlierRuns()
         } catch {
             await courier.shutdown()
             await intakePort.markStopped()
             await adminPort.markStopped()
-            throw error
+            throw GatewayPartFailure(part: "start-up", reason: "the leases of an earlier run cannot be read: \(error)")
         }
-        defer { withExtendedLifetime(lock) {} }
         let router = Router(context: PeerRequestContext.self)
         intake.register(on: router)
         let intakePort = intakePort
@@ -99,20 +107,27 @@ public final class Gateway: Sendable {
                                         certificates: certificates, logger: logger, onRunning: { port in await adminPort.resolve(port) })
         let interval = Duration.seconds(configuration.checkpointIntervalSeconds ?? 300)
         // Graceful shutdown runs in reverse order: intake stops first, the checkpoint is written last.
-        let services: [any Service] = [
-            CheckpointService(checkpointer: checkpointer, interval: interval, logger: logger),
-            RetentionService(store: store, interval: .seconds(600), logger: logger),
-            dispatcher,
-            adminApp,
-            intakeApp,
+        // Any part that fails or ends stops them all; see GatewayLifecycle.
+        let parts: [(name: String, service: any Service)] = [
+            ("audit checkpoint service", CheckpointService(checkpointer: checkpointer, interval: interval, logger: logger)),
+            ("retention service", RetentionService(store: store, interval: .seconds(600), logger: logger)),
+            ("dispatcher", dispatcher),
+            ("admin listener on \(configuration.admin.host):\(configuration.admin.port)", adminApp),
+            ("intake listener on \(configuration.intake.host):\(configuration.intake.port)", intakeApp),
         ]
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
-            logger: logger))
+        // In-flight deliveries may take a request timeout to finish; then shutdown escalates to cancellation.
+        let gracefulShutdown = Duration.seconds((configuration.courier.requestTimeoutSeconds ?? 30) + 15)
+        let group = ServiceGroup(configuration: GatewayLifecycle.groupConfiguration(
+            parts: parts, gracefulShutdown: gracefulShutdown, handleSignals: handleSignals, logger: logger))
         await runningGroup.set(group)
         defer { Task { await courier.shutdown() } }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await intakePort.markStopped()
+            await adminPort.markStopped()
+            throw GatewayLifecycle.failure(error)
+        }
         await intakePort.markStopped()
         await adminPort.markStopped()
     }

@@ -8,13 +8,15 @@ import Darwin
 /// The exclusive claim of one running gateway on its state directory; the kernel drops it when the process dies.
 ///
 /// Holding it is what makes leases left in the store by an earlier run provably stale: nobody else can be sending them.
-final class StateDirectoryLock: Sendable {
+/// It is taken before the store is opened, so only its holder creates or migrates the store.
+public final class StateDirectoryLock: @unchecked Sendable {
     /// The lock file inside the state directory.
-    static let fileName = "gateway.lock"
-    private let descriptor: Int32
+    public static let fileName = "gateway.lock"
+    private let guardLock = NSLock()
+    private var descriptor: Int32?
 
     /// Takes the lock, or throws when another gateway holds it or the file cannot be opened.
-    init(directory: String) throws(GatewayStartError) {
+    public init(directory: String) throws(GatewayStartError) {
         let path = (directory as NSString).appendingPathComponent(Self.fileName)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .lockFile(path: path, reason: String(cString: strerror(errno))) }
@@ -25,8 +27,16 @@ final class StateDirectoryLock: Sendable {
         descriptor = fd
     }
 
+    /// Gives the lock up now (it is also given up when this object goes away or the process ends).
+    public func release() {
+        guardLock.lock()
+        defer { guardLock.unlock() }
+        if let descriptor { close(descriptor) }
+        descriptor = nil
+    }
+
     deinit {
-        close(descriptor)
+        release()
     }
 }
 

@@ -53,6 +53,31 @@ enum AtomicFileWriter {
         }
     }
 
+    /// Creates the directory if needed and removes the temporary files of writes that a crash interrupted
+    /// (`.<name>.<uuid>.tmp`, never renamed into place); returns how many it removed.
+    @discardableResult
+    static func prepareDirectory(_ path: String) throws -> Int {
+        try ensureDirectory(path)
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            throw Failure(call: "opendir", path: path, code: errno)
+        }
+        var removed = 0
+        for name in names where isUnfinishedWrite(name) {
+            let file = (path as NSString).appendingPathComponent(name)
+            guard unlink(file) == 0 || errno == ENOENT else { throw Failure(call: "unlink", path: file, code: errno) }
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Whether `name` is the temporary file of a write that never completed.
+    static func isUnfinishedWrite(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.hasSuffix(".tmp")
+    }
+
     private static func writeAll(_ bytes: Data, to fd: Int32, path: String) throws {
         try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             guard let base = raw.baseAddress else { return }

@@ -27,7 +27,7 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
             throw OperatorFailure.usage("give --key (the gateway signing key) or --config")
         }
         let signer = try SoftwareCheckpointSigner(pemFile: key)
-        let store = try state.open()
+        let store = try state.open(access: .readWrite)
         defer { try? store.close() }
         if let checkpoint = try await store.checkpoint(signer: signer, now: Date()) {
             print("checkpoint \(checkpoint.id): record \(checkpoint.sequence) signed (\(checkpoint.algorithm))")

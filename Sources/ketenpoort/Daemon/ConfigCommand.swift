@@ -41,6 +41,9 @@ struct ConfigCheckCommand: AsyncParsableCommand {
         for problem in check.problems { print("\(file): error: \(problem)") }
         if check.problems.isEmpty {
             print("\(file): ok (\(configuration.partners.count) partners, \(configuration.senders.count) senders)")
+            let retention = ConfigurationCheck.retentionDays(configuration).map { "\($0.kind) \($0.days)" }.joined(separator: ", ")
+            print("\(file): retention: payloads are purged this many days after receipt: \(retention); "
+                  + "a delivery not final by then fails (retention-expired)")
         } else {
             throw ExitCode(1)
         }

@@ -6,9 +6,11 @@ import Logging
 import ServiceLifecycle
 
 /// `serve --dev`: a development PKI, a state directory and four reference partner endpoints, all
-/// ephemeral, plus the gateway, in one process (like `vault server -dev`).
+/// ephemeral, plus the gateway, in one process (like `vault server -dev`). The temporary directory is removed
+/// on exit unless `keep` is set.
 struct DevMode {
     let intakePort: Int
+    let keep: Bool
     let logger: Logger
 
     /// The partners that get a reference endpoint in dev mode.
@@ -16,6 +18,26 @@ struct DevMode {
 
     func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ketenpoort-dev-\(UUID().uuidString.prefix(8))")
+        defer { Self.cleanUp(root, keep: keep) }
+        try await run(in: root)
+    }
+
+    /// Removes the development directory (keys, state, inboxes), or says where it was kept.
+    static func cleanUp(_ root: URL, keep: Bool) {
+        if keep {
+            printError("development files kept in \(root.path)")
+            return
+        }
+        do {
+            try FileManager.default.removeItem(at: root)
+        } catch CocoaError.fileNoSuchFile {
+            return
+        } catch {
+            printError("warning: could not remove the development directory \(root.path): \(error.localizedDescription)")
+        }
+    }
+
+    private func run(in root: URL) async throws {
         let pkiDirectory = root.appendingPathComponent("pki").path
         printError("creating a development PKI in \(pkiDirectory) …")
         let pki = try DevelopmentPKI.create(in: pkiDirectory)

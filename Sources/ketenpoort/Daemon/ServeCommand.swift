@@ -14,7 +14,11 @@ struct ServeCommand: AsyncParsableCommand {
             process, and prints a `ketenpoort submit` command to try. Nothing of it is for production.
 
             SIGTERM or SIGINT: stop accepting, finish in-flight intake, release leases, write an audit
-            checkpoint, exit 0.
+            checkpoint, exit 0. When any part fails or ends on its own (a listener cannot bind, a checkpoint
+            cannot be written, …) the gateway prints one line naming the part and the reason, shuts down
+            within the request timeout plus 25 s, and exits 1. Exit 2: it could not start (configuration,
+            keys, another gateway on the state directory, a store written by a newer ketenpoort).
+            --dev removes its temporary directory on exit unless --keep is given.
 
             Examples:
               ketenpoort serve --dev
@@ -27,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Flag(help: "Development mode: ephemeral PKI, state and partner endpoints.")
     var dev = false
+
+    @Flag(help: "In --dev mode: keep the temporary directory (PKI, state, inboxes) on exit.")
+    var keep = false
 
     @Option(help: "Intake port in --dev mode.")
     var port: Int = 8443
@@ -41,12 +48,20 @@ struct ServeCommand: AsyncParsableCommand {
         if dev == (config != nil) {
             throw ValidationError("give either --config FILE or --dev")
         }
+        if keep && !dev {
+            throw ValidationError("--keep applies only to --dev")
+        }
     }
 
     func run() async throws {
         let logger = LogSetup.bootstrap(format: logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
         if dev {
-            try await DevMode(intakePort: port, logger: logger).run()
+            do {
+                try await DevMode(intakePort: port, keep: keep, logger: logger).run()
+            } catch {
+                printError("error: ketenpoort serve --dev stopped: \(error)")
+                throw ExitCode(1)
+            }
             return
         }
         guard let config else { throw ExitCode(2) }
@@ -57,6 +72,12 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
-        try await gateway.run()
+        do {
+            try await gateway.run()
+        } catch {
+            // One line: which part stopped the gateway, and why.
+            printError("error: ketenpoort serve stopped: \(error)")
+            throw ExitCode(1)
+        }
     }
 }

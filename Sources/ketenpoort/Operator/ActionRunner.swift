@@ -42,7 +42,7 @@ struct ActionRunner {
     static func perform(_ action: QueueAction, on target: ActionTarget, location: StoreLocationOptions,
                         operatorOptions: OperatorOptions, json: Bool) async throws {
         let operatorAction = try operatorOptions.action(for: action.rawValue)
-        let store = try location.open()
+        let store = try location.open(access: .readWrite)
         defer { try? store.close() }
         let report = try await ActionRunner(store: store, action: action, operatorAction: operatorAction).run(target)
         try ActionOutput.print(report, json: json)

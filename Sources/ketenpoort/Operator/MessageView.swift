@@ -9,6 +9,8 @@ struct MessageView {
     let attempts: [DeliveryAttempt]
     /// The receipt digest per delivery id, from the audit trail.
     let receiptDigests: [Int64: String]
+    /// The signed message's digest from the `message.accepted` record (nil in records of the older format).
+    let signedDigest: String?
 
     /// Builds the view from the store's status and the message's audit trail.
     init(status: MessageStatus, trail: [AuditRecord]) {
@@ -22,6 +24,8 @@ struct MessageView {
             }
         }
         self.receiptDigests = digests
+        signedDigest = trail.first { $0.event == AuditEvent.messageAccepted.rawValue }
+            .flatMap { AcceptedDigests(detail: $0.detail).signed }
     }
 
     /// The human text.
@@ -34,7 +38,8 @@ struct MessageView {
             "urgent     \(message.urgent ? "yes" : "no")",
             "received   \(TimeText.time(message.receivedAt))",
             "signed     \(TimeText.time(message.signedAt))",
-            "digest     sha256:\(message.digest.hexString)",
+            "digest     sha256:\(message.digest.hexString) (as received)",
+            "           sha256:\(signedDigest ?? "-") (as signed and delivered)",
             "retention  \(TimeText.time(message.retentionDeadline))",
             "payload    \(message.purgedAt.map { "purged at \(TimeText.time($0))" } ?? "stored (encrypted)")",
             "",
@@ -71,7 +76,7 @@ struct MessageView {
         return MessageJSON(
             message_id: message.id, kind: message.kind, sender_oin: message.senderOIN, urgent: message.urgent,
             received_at: TimeText.json(message.receivedAt), signed_at: TimeText.json(message.signedAt),
-            digest_sha256: message.digest.hexString,
+            digest_sha256: message.digest.hexString, signed_digest_sha256: signedDigest,
             retention_deadline: TimeText.json(message.retentionDeadline), purged_at: TimeText.json(message.purgedAt),
             deliveries: status.deliveries.map { delivery in
                 DeliveryJSON(
@@ -100,6 +105,7 @@ struct MessageJSON: Encodable {
     var received_at: String?
     var signed_at: String?
     var digest_sha256: String
+    var signed_digest_sha256: String?
     var retention_deadline: String?
     var purged_at: String?
     var deliveries: [DeliveryJSON]

@@ -36,26 +36,22 @@ struct StoreLocationOptions: ParsableArguments {
         }
     }
 
-    /// Opens the existing store (never creates one); with `payloadKeys` also its payload keys.
-    func open(payloadKeys: Bool = false) throws -> SQLiteStore {
+    /// Opens the existing store, never creating or migrating it: read-only unless `access` says otherwise; with
+    /// `payloadKeys` also its payload keys.
+    func open(access: StoreAccess = .readOnly, payloadKeys: Bool = false) throws -> SQLiteStore {
         let directory = try resolvedDirectory()
-        let database = directory + "/" + SQLiteStore.databaseFileName
-        guard FileManager.default.fileExists(atPath: database) else {
-            throw OperatorFailure.usage("no store at \(database)")
+        guard access != .migrate else { throw OperatorFailure.usage("operator commands do not migrate the store") }
+        if payloadKeys {
+            var isDirectory: ObjCBool = false
+            let keys = directory + "/" + SQLiteStore.keyDirectoryName
+            guard FileManager.default.fileExists(atPath: keys, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw OperatorFailure.usage("no payload keys at \(keys); the payload cannot be read")
+            }
         }
         do {
-            let store: SQLiteStore
-            if payloadKeys {
-                var isDirectory: ObjCBool = false
-                let keys = directory + "/" + SQLiteStore.keyDirectoryName
-                guard FileManager.default.fileExists(atPath: keys, isDirectory: &isDirectory), isDirectory.boolValue else {
-                    throw OperatorFailure.usage("no payload keys at \(keys); the payload cannot be read")
-                }
-                store = try SQLiteStore.open(stateDirectory: directory)
-            } else {
-                store = try SQLiteStore.openWithoutKeys(stateDirectory: directory)
-            }
-            return store
+            return try SQLiteStore.open(stateDirectory: directory, access: access, payloadKeys: payloadKeys)
+        } catch let error as StoreSchemaError {
+            throw OperatorFailure.usage("\(error)")
         } catch let error as StoreError {
             throw OperatorFailure.usage("cannot open the store in \(directory): \(error)")
         }

@@ -1,0 +1,189 @@
+import Foundation
+import KetenpoortPKI
+import KetenpoortServer
+import KetenpoortStore
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up and shutdown of the daemon: it never hangs half alive, says in one line why it stopped, takes the state
+/// directory's lock before it touches the store, and keeps its files private.
+final class GatewayStartupTests: XCTestCase {
+    /// A listening TCP socket on 127.0.0.1 that holds `port` until closed.
+    private final class PortHolder {
+        let port: Int
+        private let descriptor: Int32
+
+        init() throws {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw HarnessError("socket failed") }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = 0
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0, listen(fd, 4) == 0 else {
+                close(fd)
+                throw HarnessError("bind/listen failed")
+            }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            descriptor = fd
+            port = Int(UInt16(bigEndian: address.sin_port))
+        }
+
+        deinit { close(descriptor) }
+    }
+
+    private func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kp-startup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        return directory
+    }
+
+    private func configuration(in directory: URL) throws -> GatewayConfiguration {
+        var configuration = try RunningGateway.makeConfiguration(
+            partners: ["vt-rotterdam-rijnmond": "https://localhost:9/v1/berichten"],
+            stateDirectory: directory.appendingPathComponent("state").path,
+            retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
+        configuration.intake.port = try freeLoopbackPort()
+        configuration.admin.port = try freeLoopbackPort()
+        configuration.courier.requestTimeoutSeconds = 2
+        return configuration
+    }
+
+    /// Runs a built gateway until it serves, then stops it (a gateway's HTTP client must be shut down once made).
+    private func runAndStop(_ gateway: Gateway) async throws {
+        let task = Task { try await gateway.run(handleSignals: false) }
+        _ = try await gateway.intakePort.wait()
+        await gateway.stop()
+        try await task.value
+    }
+
+    /// Waits for the process to end by itself; kills it and fails if it is still running after `seconds`.
+    private func exitStatus(of gateway: GatewayProcess, within seconds: Double) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(seconds)
+        while gateway.process.isRunning && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if gateway.process.isRunning {
+            gateway.kill9()
+            XCTFail("the gateway was still running \(seconds) s later:\n\(gateway.log)")
+        }
+        return gateway.process.terminationStatus
+    }
+
+    func testIntakePortInUseEndsTheProcessWithOneLineNamingTheBind() async throws {
+        let directory = try temporaryDirectory()
+        let holder = try PortHolder()
+        var configuration = try configuration(in: directory)
+        configuration.intake.host = "127.0.0.1"
+        configuration.intake.port = holder.port
+        let gateway = try GatewayProcess(configuration: configuration, directory: directory)
+        let status = try await exitStatus(of: gateway, within: 30)
+        let log = gateway.log
+        XCTAssertNotEqual(status, 0, log)
+        let errorLines = log.split(separator: "\n").filter { $0.contains("error") }
+        XCTAssertEqual(errorLines.count, 1, "one line says why:\n\(log)")
+        let line = String(errorLines.first ?? "")
+        XCTAssertTrue(line.contains("intake listener on 127.0.0.1:\(holder.port)"), line)
+        XCTAssertTrue(line.contains("Address already in use"), line)
+        withExtendedLifetime(holder) {}
+    }
+
+    func testSigtermStopsARunningGatewayWithExitZero() async throws {
+        let directory = try temporaryDirectory()
+        let configuration = try configuration(in: directory)
+        let gateway = try GatewayProcess(configuration: configuration, directory: directory)
+        try await eventually(30) {
+            XCTAssertTrue(gateway.process.isRunning, gateway.log)
+            return gateway.log.contains("listening on 127.0.0.1:\(configuration.intake.port)")
+        }
+        let status = try await gateway.terminate(within: 30)
+        XCTAssertEqual(status, 0, gateway.log)
+    }
+
+    func testAFailingPartStopsTheWholeGatewayInBoundedTime() async throws {
+        let directory = try temporaryDirectory()
+        let holder = try PortHolder()
+        var configuration = try configuration(in: directory)
+        configuration.admin.port = holder.port
+        let gateway = try Gateway(configuration: configuration, logger: CapturedLogs().logger(label: "gateway"))
+        let started = ContinuousClock.now
+        do {
+            try await gateway.run(handleSignals: false)
+            XCTFail("the gateway ran on although its admin listener could not bind")
+        } catch let failure as GatewayPartFailure {
+            XCTAssertEqual(failure.part, "admin listener on 127.0.0.1:\(holder.port)")
+            XCTAssertTrue(failure.reason.contains("Address already in use"), failure.reason)
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(20))
+        withExtendedLifetime(holder) {}
+    }
+
+    func testTheLockIsTakenBeforeTheStoreIsOpened() async throws {
+        let directory = try temporaryDirectory()
+        let configuration = try configuration(in: directory)
+        try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        let other = try StateDirectoryLock(directory: configuration.stateDirectory)
+        XCTAssertThrowsError(try Gateway(configuration: configuration, logger: CapturedLogs().logger())) { error in
+            XCTAssertEqual(error as? GatewayStartError, .stateDirectoryInUse(configuration.stateDirectory))
+        }
+        let database = configuration.stateDirectory + "/" + SQLiteStore.databaseFileName
+        XCTAssertFalse(FileManager.default.fileExists(atPath: database), "the store was created without the lock")
+        other.release()
+        let gateway = try Gateway(configuration: configuration, logger: CapturedLogs().logger())
+        XCTAssertTrue(FileManager.default.fileExists(atPath: database))
+        try await runAndStop(gateway)
+    }
+
+    func testStateDirectoryThatOthersCanReadIsRepairedWithALogLine() async throws {
+        let directory = try temporaryDirectory()
+        let configuration = try configuration(in: directory)
+        try FileManager.default.createDirectory(atPath: configuration.stateDirectory, withIntermediateDirectories: true)
+        chmod(configuration.stateDirectory, 0o755)
+        let logs = CapturedLogs()
+        let gateway = try Gateway(configuration: configuration, logger: logs.logger())
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: configuration.stateDirectory)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode, 0o700)
+        XCTAssertTrue(logs.lines.contains { $0.contains("state directory permissions repaired") && $0.contains("755") },
+                      logs.lines.joined(separator: "\n"))
+        try await runAndStop(gateway)
+    }
+
+    func testASigningKeyOfAnotherCertificateIsRefusedAtStart() throws {
+        let directory = try temporaryDirectory()
+        var configuration = try configuration(in: directory)
+        let pki = try GatewayTestPKI.get()
+        let shn = try XCTUnwrap(pki.manifest.party(named: "shn"))
+        configuration.signing.privateKey = pki.path(shn.signingKey)
+        configuration.intake.tls.privateKey = pki.path(shn.tlsKey)
+        let check = ConfigurationCheck(configuration)
+        XCTAssertTrue(check.problems.contains { $0.key == "signing.privateKey" && $0.problem.contains("does not belong to") },
+                      check.problems.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(check.problems.contains { $0.key == "intake.tls.privateKey" && $0.problem.contains("does not belong to") },
+                      check.problems.map(\.description).joined(separator: "\n"))
+        XCTAssertFalse(check.problems.contains { $0.key == "courier.tls.privateKey" }, "the matching pair passes")
+        XCTAssertThrowsError(try Gateway(configuration: configuration, logger: CapturedLogs().logger()))
+    }
+
+    func testRetentionShorterThanTheRetryBudgetIsAProblem() throws {
+        let directory = try temporaryDirectory()
+        var configuration = try configuration(in: directory)
+        configuration.retry.maxAgeHours = 72
+        configuration.retentionDays = ["Zorgmelding": 2, "Onbekend": 10]
+        let check = ConfigurationCheck(configuration)
+        XCTAssertTrue(check.problems.contains { $0.key == "retentionDays.Zorgmelding" && $0.problem.contains("retry.maxAgeHours") },
+                      check.problems.map(\.description).joined(separator: "\n"))
+        XCTAssertTrue(check.problems.contains { $0.key == "retentionDays.Onbekend" })
+        XCTAssertFalse(check.problems.contains { $0.key == "retentionDays.Slachtofferverwijzing" }, "the 90-day default holds")
+        let days = Dictionary(uniqueKeysWithValues: ConfigurationCheck.retentionDays(configuration).map { ($0.kind, $0.days) })
+        XCTAssertEqual(days, ["Zorgmelding": 2, "Slachtofferverwijzing": 90])
+    }
+}
