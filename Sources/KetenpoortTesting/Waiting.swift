@@ -26,11 +26,12 @@ public func waitUntil(_ what: String, timeout: Double = 30, _ condition: () asyn
 }
 
 /// Waits for `task` to finish; throws ``WaitTimedOut`` (leaving the task running) after `timeout` seconds.
-public func waitForCompletion<T: Sendable>(of task: Task<T, any Error>, _ what: String, timeout: Double = 30) async throws -> T {
+@discardableResult
+public func waitForCompletion<T: Sendable, Failure: Error>(of task: Task<T, Failure>, _ what: String, timeout: Double = 30) async throws -> T {
     let done = TaskResultBox<T>()
     let watcher = Task {
         let result = await task.result
-        await done.set(result)
+        await done.set(result.mapError { $0 as any Error })
     }
     try await waitUntil(what, timeout: timeout) { await done.result != nil }
     watcher.cancel()
