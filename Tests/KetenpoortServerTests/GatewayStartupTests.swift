@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KetenpoortPKI
 import KetenpoortServer
 import KetenpoortStore
@@ -185,5 +186,40 @@ final class GatewayStartupTests: XCTestCase {
         XCTAssertFalse(check.problems.contains { $0.key == "retentionDays.Slachtofferverwijzing" }, "the 90-day default holds")
         let days = Dictionary(uniqueKeysWithValues: ConfigurationCheck.retentionDays(configuration).map { ($0.kind, $0.days) })
         XCTAssertEqual(days, ["Zorgmelding": 2, "Slachtofferverwijzing": 90])
+    }
+}
+
+/// A background loop that fails stops the gateway instead of ending quietly.
+final class GatewayLoopFailureTests: XCTestCase {
+    func testAFailingCheckpointStopsTheGateway() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("kp-loop-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: state) }
+        var configuration = try RunningGateway.makeConfiguration(
+            partners: ["vt-rotterdam-rijnmond": "https://localhost:9/v1/berichten"], stateDirectory: state,
+            retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
+        configuration.checkpointIntervalSeconds = 1
+        configuration.courier.requestTimeoutSeconds = 2
+        let gateway = try Gateway(configuration: configuration, logger: CapturedLogs().logger())
+        let task = Task { try await gateway.run(handleSignals: false) }
+        _ = try await gateway.intakePort.wait()
+        // Something new to sign, then a store that can no longer hold checkpoints.
+        let now = Date()
+        _ = try await gateway.store.accept(IncomingMessage(
+            id: UUID().uuidString.lowercased(), kind: "Zorgmelding", senderOIN: "00000099000000000001",
+            digest: Data(repeating: 1, count: 32), receivedAt: now, signedAt: now, urgent: false,
+            payload: Data("<Zorgmelding/>".utf8), retentionDeadline: now.addingTimeInterval(86_400)),
+            recipients: ["vt-rotterdam-rijnmond"])
+        let queue = try DatabaseQueue(path: state + "/" + SQLiteStore.databaseFileName)
+        try await queue.write { db in try db.execute(sql: "DROP TABLE audit_checkpoints") }
+        try queue.close()
+        let started = ContinuousClock.now
+        do {
+            try await task.value
+            XCTFail("the gateway ran on without checkpoints")
+        } catch let failure as GatewayPartFailure {
+            XCTAssertEqual(failure.part, "audit checkpoint service")
+            XCTAssertTrue(failure.reason.contains("audit_checkpoints"), failure.reason)
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(30))
     }
 }
