@@ -189,7 +189,14 @@ static int kp_declares_namespace(const unsigned char *tag, size_t n) {
         || (length > 6 && memcmp(tag + begin, "xmlns:", 6) == 0);
 }
 
-static kp_prescan_result kp_verdict(kp_prescan_verdict verdict, int line) {
+/* The verdict for markup that starts at s[at]; its line is counted only now, so the scan itself never counts lines. */
+static kp_prescan_result kp_verdict(kp_prescan_verdict verdict, const unsigned char *s, size_t at) {
+    int line = 1;
+    const unsigned char *p = s, *end = s + at;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        line++;
+        p++;
+    }
     kp_prescan_result result = { verdict, line };
     return result;
 }
@@ -198,49 +205,45 @@ kp_prescan_result kp_prescan(const char *bytes, int length, kp_prescan_limits li
     const unsigned char *s = (const unsigned char *)bytes;
     size_t n = length > 0 ? (size_t)length : 0;
     size_t max_tag = limits.max_start_tag_bytes > 0 ? (size_t)limits.max_start_tag_bytes : 1;
-    int line = 1, depth = 0, nodes = 0;
+    int depth = 0, nodes = 0;
     size_t i = 0;
     /* Only UTF-8: libxml2 would otherwise switch to another decoder, and the byte-level view below
        would no longer be the parser's. Every markup character of UTF-8 is one ASCII byte. */
-    if (memchr(s, 0, n) != NULL) { return kp_verdict(KP_PRESCAN_ENCODING, 1); }
+    if (n > 0 && memchr(s, 0, n) != NULL) { return kp_verdict(KP_PRESCAN_ENCODING, s, 0); }
     if (n >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) { i = 3; }
     if (kp_starts(s + i, n - i, "<?xml") && n - i > 5 && kp_is_space(s[i + 5])) {
         size_t start = i;
         for (i += 5; i + 1 < n && !(s[i] == '?' && s[i + 1] == '>'); i++) {
-            if (s[i] == '\n') { line++; }
-            if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, 1); }
+            if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, s, start); }
         }
-        if (i + 1 >= n) { return kp_verdict(KP_PRESCAN_OK, line); } /* truncated: the parser says so */
+        if (i + 1 >= n) { return kp_verdict(KP_PRESCAN_OK, s, 0); } /* truncated: the parser says so */
         kp_prescan_verdict declaration = kp_check_declaration(s + start, i - start);
-        if (declaration != KP_PRESCAN_OK) { return kp_verdict(declaration, 1); }
+        if (declaration != KP_PRESCAN_OK) { return kp_verdict(declaration, s, start); }
         i += 2;
     } else {
         size_t first = i;
         while (first < n && kp_is_space(s[first])) { first++; }
-        if (first < n && s[first] != '<') { return kp_verdict(KP_PRESCAN_NOT_MARKUP, 1); }
+        if (first < n && s[first] != '<') { return kp_verdict(KP_PRESCAN_NOT_MARKUP, s, 0); }
     }
     while (i < n) {
-        unsigned char c = s[i];
-        if (c == '\n') { line++; i++; continue; }
-        if (c != '<') { i++; continue; }
+        /* Text: straight to the next '<'. */
+        const unsigned char *lt = memchr(s + i, '<', n - i);
+        if (lt == NULL) { break; }
+        i = (size_t)(lt - s);
         if (i + 1 >= n) { break; }
         unsigned char next = s[i + 1];
+        size_t start = i;
         if (next == '!') {
-            if (kp_starts(s + i, n - i, "<!--")) { return kp_verdict(KP_PRESCAN_COMMENT, line); }
-            if (!kp_starts(s + i, n - i, "<![CDATA[")) { return kp_verdict(KP_PRESCAN_DOCTYPE, line); }
-            for (i += 9; i + 2 < n && !(s[i] == ']' && s[i + 1] == ']' && s[i + 2] == '>'); i++) {
-                if (s[i] == '\n') { line++; }
-            }
+            if (kp_starts(s + i, n - i, "<!--")) { return kp_verdict(KP_PRESCAN_COMMENT, s, start); }
+            if (!kp_starts(s + i, n - i, "<![CDATA[")) { return kp_verdict(KP_PRESCAN_DOCTYPE, s, start); }
+            for (i += 9; i + 2 < n && !(s[i] == ']' && s[i + 1] == ']' && s[i + 2] == '>'); i++) {}
             i += 3;
             continue;
         }
-        if (next == '?') { return kp_verdict(KP_PRESCAN_PROCESSING_INSTRUCTION, line); }
-        size_t start = i;
-        int tag_line = line;
+        if (next == '?') { return kp_verdict(KP_PRESCAN_PROCESSING_INSTRUCTION, s, start); }
         if (next == '/') {
             for (i += 2; i < n && s[i] != '>' && s[i] != '<'; i++) {
-                if (s[i] == '\n') { line++; }
-                if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, tag_line); }
+                if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, s, start); }
             }
             if (i < n && s[i] == '>') { i++; }
             depth--;
@@ -249,31 +252,31 @@ kp_prescan_result kp_prescan(const char *bytes, int length, kp_prescan_limits li
         /* A start tag: every quoted value is an attribute (or a namespace declaration). */
         int attributes = 0;
         unsigned char quote = 0;
-        for (i++; i < n; i++) {
-            c = s[i];
-            if (c == '\n') { line++; }
-            if (i - start >= max_tag) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, tag_line); }
+        size_t limit = start + max_tag < n ? start + max_tag : n;
+        for (i++; i < limit; i++) {
+            unsigned char c = s[i];
             if (quote != 0) {
                 if (c == quote) { quote = 0; }
             } else if (c == '"' || c == '\'') {
                 quote = c;
-                if (++attributes > limits.max_attributes) { return kp_verdict(KP_PRESCAN_TOO_MANY_ATTRIBUTES, tag_line); }
+                if (++attributes > limits.max_attributes) { return kp_verdict(KP_PRESCAN_TOO_MANY_ATTRIBUTES, s, start); }
                 if (!kp_declares_namespace(s + start, i - start) && ++nodes > limits.max_nodes) {
-                    return kp_verdict(KP_PRESCAN_TOO_MANY_NODES, tag_line);
+                    return kp_verdict(KP_PRESCAN_TOO_MANY_NODES, s, start);
                 }
             } else if (c == '>' || c == '<') {
                 break;
             }
         }
         if (i >= n) { break; }
-        if (++nodes > limits.max_nodes) { return kp_verdict(KP_PRESCAN_TOO_MANY_NODES, tag_line); }
-        if (depth + 1 > limits.max_depth) { return kp_verdict(KP_PRESCAN_TOO_DEEP, tag_line); }
+        if (i >= limit) { return kp_verdict(KP_PRESCAN_START_TAG_TOO_LONG, s, start); }
+        if (++nodes > limits.max_nodes) { return kp_verdict(KP_PRESCAN_TOO_MANY_NODES, s, start); }
+        if (depth + 1 > limits.max_depth) { return kp_verdict(KP_PRESCAN_TOO_DEEP, s, start); }
         if (s[i] == '>') {
             if (s[i - 1] != '/') { depth++; }
             i++;
         }
     }
-    return kp_verdict(KP_PRESCAN_OK, line);
+    return kp_verdict(KP_PRESCAN_OK, s, 0);
 }
 
 int kp_namespace_uri_is_absolute(const xmlChar *uri) {

@@ -63,6 +63,9 @@ final class ForwardedHazardTests: XCTestCase {
         assertRefused(text, code: ReadingCode.comment)
         assertRefused("<!-- before --><r/>", code: ReadingCode.comment)
         assertRefused("<r/><!-- after -->", code: ReadingCode.comment)
+        XCTAssertThrowsError(try reader.read(Data("<r>\n<a>\n\n</a>\n<!--x--></r>".utf8))) { error in
+            XCTAssertEqual((error as? Rejection)?.findings.first?.line, 5, "the finding says where")
+        }
     }
 
     func testCDATAStaysAllowedAndIsNotMistakenForMarkup() throws {
