@@ -191,6 +191,37 @@ final class GatewayStartupTests: XCTestCase {
 
 /// A background loop that fails stops the gateway instead of ending quietly.
 final class GatewayLoopFailureTests: XCTestCase {
+    func testAFailingRetentionPurgeStopsTheGateway() async throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("kp-loop-\(UUID().uuidString)").path
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: state) }
+        // A message past its retention deadline in a store whose purge the database refuses.
+        let earlier = try SQLiteStore.open(stateDirectory: state)
+        let long = Date().addingTimeInterval(-200 * 86_400)
+        _ = try await earlier.accept(IncomingMessage(
+            id: UUID().uuidString.lowercased(), kind: "Zorgmelding", senderOIN: "00000099000000000001",
+            digest: Data(repeating: 2, count: 32), receivedAt: long, signedAt: long, urgent: false,
+            payload: Data("<Zorgmelding/>".utf8), retentionDeadline: long.addingTimeInterval(86_400)),
+            recipients: ["vt-rotterdam-rijnmond"])
+        try earlier.close()
+        let queue = try DatabaseQueue(path: state + "/" + SQLiteStore.databaseFileName)
+        try await queue.write { db in
+            try db.execute(sql: "CREATE TRIGGER refuse_purge BEFORE UPDATE OF payload ON messages BEGIN SELECT RAISE(ABORT, 'purge refused'); END")
+        }
+        try queue.close()
+        var configuration = try RunningGateway.makeConfiguration(
+            partners: ["vt-rotterdam-rijnmond": "https://localhost:9/v1/berichten"], stateDirectory: state,
+            retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
+        configuration.courier.requestTimeoutSeconds = 2
+        let gateway = try Gateway(configuration: configuration, logger: CapturedLogs().logger())
+        do {
+            try await gateway.run(handleSignals: false)
+            XCTFail("the gateway ran on although its retention purge fails")
+        } catch let failure as GatewayPartFailure {
+            XCTAssertEqual(failure.part, "retention service")
+            XCTAssertTrue(failure.reason.contains("purge refused"), failure.reason)
+        }
+    }
+
     func testAFailingCheckpointStopsTheGateway() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("kp-loop-\(UUID().uuidString)").path
         addTeardownBlock { try? FileManager.default.removeItem(atPath: state) }
