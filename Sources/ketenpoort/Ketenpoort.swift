@@ -16,6 +16,7 @@ struct Ketenpoort: AsyncParsableCommand {
             ConfigCommand.self,
             AuditCommand.self,
             ReceiveCommand.self,
+            WitnessCommand.self,
             SubmitCommand.self,
             QueueCommand.self,
             TrailCommand.self,
