@@ -69,8 +69,26 @@ public protocol MessageStore: Sendable {
     /// Every checkpoint, in order.
     func checkpoints() async throws -> [AuditCheckpoint]
 
-    /// Signs the current chain head; nil if the chain is empty or the head is already checkpointed.
+    /// Signs the current tree head (`KPCHECK2`); nil if the chain is empty or the head is already checkpointed.
     func checkpoint(signer: any CheckpointSigner, now: Date) async throws -> AuditCheckpoint?
+
+    /// The newest signed tree head, or nil if none was made yet.
+    func latestTreeHead() async throws -> SignedTreeHead?
+
+    /// Every signed tree head (`KPCHECK2` checkpoint), oldest first.
+    func treeHeads() async throws -> [SignedTreeHead]
+
+    /// The Merkle root of the first `treeSize` audit records, recomputed from the records.
+    func rootHash(treeSize: Int64) async throws -> Data
+
+    /// The RFC 9162 consistency proof from the tree of `oldSize` records to the tree of `newSize` records.
+    func consistencyProof(oldSize: Int64, newSize: Int64) async throws -> [Data]
+
+    /// The RFC 9162 inclusion proof of record `sequence` in the tree of `treeSize` records.
+    func inclusionProof(sequence: Int64, treeSize: Int64) async throws -> [Data]
+
+    /// The names of the missing guards (triggers or rules) that keep audit records and checkpoints append-only.
+    func missingAppendOnlyGuards() async throws -> [String]
 
     /// Purges up to `limit` payloads past their retention deadline (from receipt), failing deliveries not yet final unless
     /// in flight; returns how many.

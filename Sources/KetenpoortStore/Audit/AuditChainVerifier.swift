@@ -50,6 +50,7 @@ public struct AuditChainVerifier: Sendable {
     private let verifier: (any CheckpointVerifier)?
     private var expectedSequence: Int64 = 1
     private var previousHash = AuditEncoding.genesisHash
+    private var frontier = MerkleFrontier()
     private(set) var firstBreak: AuditBreak?
 
     /// Creates a verifier; without a public key, checkpoint signatures are reported as unverifiable.
@@ -85,11 +86,12 @@ public struct AuditChainVerifier: Sendable {
                 explanation: "its stored hash does not match its contents (the record was altered)")
             return false
         }
-        for checkpoint in checkpointsBySequence[record.sequence] ?? [] where checkpoint.headHash != record.hash {
-            firstBreak = AuditBreak(
-                sequence: record.sequence, checkpointId: checkpoint.id, rule: "checkpoint-hash",
-                explanation: "checkpoint \(checkpoint.id) signed a different hash for this record")
-            return false
+        frontier.append(leafHash: MerkleHash.leaf(record.hash))
+        for checkpoint in checkpointsBySequence[record.sequence] ?? [] {
+            if let problem = TreeHeadCheck.problem(checkpoint, record: record, frontier: frontier) {
+                firstBreak = problem
+                return false
+            }
         }
         previousHash = record.hash
         expectedSequence += 1
@@ -103,7 +105,14 @@ public struct AuditChainVerifier: Sendable {
             recordCount: last, checkpointCount: checkpoints.count, headHash: previousHash, firstBreak: firstBreak)
         guard firstBreak == nil else { return report }
         var previousSequence: Int64 = 0
-        for checkpoint in checkpoints {
+        for (index, checkpoint) in checkpoints.enumerated() {
+            let expectedId = Int64(index + 1)
+            if checkpoint.id != expectedId {
+                report.firstBreak = AuditBreak(
+                    sequence: checkpoint.sequence, checkpointId: expectedId, rule: "checkpoint-deleted",
+                    explanation: "checkpoint \(expectedId) is missing (the next checkpoint present is \(checkpoint.id))")
+                return report
+            }
             if let problem = check(checkpoint, lastSequence: last, previousSequence: previousSequence) {
                 report.firstBreak = problem
                 return report
@@ -114,7 +123,7 @@ public struct AuditChainVerifier: Sendable {
     }
 
     private func check(_ checkpoint: AuditCheckpoint, lastSequence: Int64, previousSequence: Int64) -> AuditBreak? {
-        let message = AuditEncoding.checkpointMessage(
+        let message = checkpoint.treeHead?.message ?? AuditEncoding.checkpointMessage(
             sequence: checkpoint.sequence, headHash: checkpoint.headHash, timeMillis: checkpoint.timeMillis)
         guard let verifier else {
             return AuditBreak(

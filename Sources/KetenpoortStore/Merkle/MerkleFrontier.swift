@@ -11,6 +11,13 @@ public struct MerkleFrontier: Sendable, Hashable {
     /// An empty tree.
     public init() {}
 
+    /// Restores a frontier of `size` leaves from its subtree roots; nil if their number does not fit `size`.
+    public init?(size: Int, subtreeRoots: [Data]) {
+        guard size >= 0, size.nonzeroBitCount == subtreeRoots.count, subtreeRoots.allSatisfy({ $0.count == 32 }) else { return nil }
+        self.size = size
+        self.subtreeRoots = subtreeRoots
+    }
+
     /// Appends a leaf hash (already `MerkleHash.leaf` of its data).
     public mutating func append(leafHash: Data) {
         subtreeRoots.append(leafHash)

@@ -59,6 +59,8 @@ public enum AuditEvent: String, Sendable, CaseIterable {
     case payloadRead = "payload.read"
     /// An operator purged a payload before its retention deadline.
     case payloadPurgedByOperator = "payload.purged-by-operator"
+    /// The daemon was started on an audit store that failed its start-up check (`serve --accept-broken-audit`).
+    case auditBrokenAccepted = "audit.broken-accepted"
 }
 
 /// One record of the audit hash chain.
@@ -118,12 +120,21 @@ public struct AuditCheckpoint: Sendable, Equatable {
     public var keyFingerprint: String
     /// The signature over the checkpoint's canonical encoding.
     public var signature: Data
+    /// The signed tree head (format `KPCHECK2`); nil for a `KPCHECK1` checkpoint, whose signature covers the head record only.
+    public var treeHead: SignedTreeHead?
+    /// The Merkle frontier (roots of the perfect subtrees) at `treeHead`'s size, kept so the next head hashes only newer records.
+    public var frontier: [Data]?
+
+    /// The checkpoint's format: `KPCHECK2` with a tree head, else `KPCHECK1`.
+    public var format: String { treeHead == nil ? "KPCHECK1" : "KPCHECK2" }
 
     /// Creates a checkpoint from its stored fields.
     public init(
         id: Int64, sequence: Int64, headHash: Data, timeMillis: Int64, algorithm: String, keyFingerprint: String,
-        signature: Data
+        signature: Data, treeHead: SignedTreeHead? = nil, frontier: [Data]? = nil
     ) {
+        self.treeHead = treeHead
+        self.frontier = frontier
         self.id = id
         self.sequence = sequence
         self.headHash = headHash

@@ -69,7 +69,7 @@ enum RowDecoding {
 
     /// Decodes a checkpoint row.
     static func checkpoint(_ row: Row) throws -> AuditCheckpoint {
-        AuditCheckpoint(
+        var checkpoint = AuditCheckpoint(
             id: try row.decode(Int64.self, forColumn: "id"),
             sequence: try row.decode(Int64.self, forColumn: "seq"),
             headHash: try row.decode(Data.self, forColumn: "head_hash"),
@@ -77,6 +77,8 @@ enum RowDecoding {
             algorithm: try row.decode(String.self, forColumn: "algorithm"),
             keyFingerprint: try row.decode(String.self, forColumn: "key_fingerprint"),
             signature: try row.decode(Data.self, forColumn: "signature"))
+        TreeHeadColumns.decode(row, into: &checkpoint)
+        return checkpoint
     }
 
     /// Fetches one delivery by id inside a transaction.

@@ -42,7 +42,8 @@ extension SQLiteStore {
         }
     }
 
-    /// Signs the chain head and stores the checkpoint; nil if the chain is empty or already checkpointed at its head.
+    /// Signs a tree head (`KPCHECK2`) over every record and stores it as a checkpoint; nil if the chain is empty or already
+    /// checkpointed at its head. Only the records after the previous head are hashed (its frontier is stored with it).
     public func checkpoint(signer: any CheckpointSigner, now: Date) async throws -> AuditCheckpoint? {
         let nowMillis = now.millis
         return try await write { db -> AuditCheckpoint? in
@@ -53,17 +54,21 @@ extension SQLiteStore {
             let hash = try head.decode(Data.self, forColumn: "hash")
             let latest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") ?? 0
             guard latest < sequence else { return nil }
-            let message = AuditEncoding.checkpointMessage(sequence: sequence, headHash: hash, timeMillis: nowMillis)
-            let signature = try signer.sign(message)
+            let frontier = try TreeHeadQueries.frontier(db, size: sequence)
+            let treeHead = try SignedTreeHead.sign(treeSize: sequence, rootHash: frontier.root, timeMillis: nowMillis, signer: signer)
             try db.execute(
                 sql: """
-                    INSERT INTO audit_checkpoints (seq, head_hash, time_ms, algorithm, key_fingerprint, signature)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO audit_checkpoints (seq, head_hash, time_ms, algorithm, key_fingerprint, signature,
+                                                   format, tree_size, root_hash, frontier)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [sequence, hash, nowMillis, signer.algorithm, signer.keyFingerprint, signature])
+                arguments: [sequence, hash, nowMillis, treeHead.algorithm, treeHead.keyFingerprint, treeHead.signature,
+                            TreeHeadColumns.treeHeadFormat, sequence, treeHead.rootHash,
+                            TreeHeadColumns.joinFrontier(frontier.subtreeRoots)])
             return AuditCheckpoint(
                 id: db.lastInsertedRowID, sequence: sequence, headHash: hash, timeMillis: nowMillis,
-                algorithm: signer.algorithm, keyFingerprint: signer.keyFingerprint, signature: signature)
+                algorithm: treeHead.algorithm, keyFingerprint: treeHead.keyFingerprint, signature: treeHead.signature,
+                treeHead: treeHead, frontier: frontier.subtreeRoots)
         }
     }
 }

@@ -14,8 +14,23 @@ enum Schema {
         migrator.registerMigration("v3-partner-lease-index") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v5-signed-tree-heads") { db in
+            try db.execute(sql: v5SignedTreeHeads)
+        }
         return migrator
     }
+
+    /// Version 5: checkpoints become signed tree heads (`KPCHECK2`: tree size, Merkle root and the frontier that lets the
+    /// next head hash only newer records); checkpoints can no longer be deleted, as records cannot.
+    private static let v5SignedTreeHeads = """
+        ALTER TABLE audit_checkpoints ADD COLUMN format TEXT NOT NULL DEFAULT 'KPCHECK1';
+        ALTER TABLE audit_checkpoints ADD COLUMN tree_size INTEGER;
+        ALTER TABLE audit_checkpoints ADD COLUMN root_hash BLOB;
+        ALTER TABLE audit_checkpoints ADD COLUMN frontier BLOB;
+        CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN
+            SELECT RAISE(ABORT, 'checkpoints are append-only');
+        END;
+        """
 
     /// Version 3: leasing is per partner (only partners with a free slot), urgent first, then the longest due:
     /// two range scans per partner that stop after its free slots. It replaces the index over all partners.
