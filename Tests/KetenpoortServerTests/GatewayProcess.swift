@@ -20,8 +20,8 @@ final class GatewayProcess: @unchecked Sendable {
         throw HarnessError("the ketenpoort binary was not found next to the tests (run swift build first)")
     }
 
-    /// Writes the configuration as a file (JSON is YAML) and starts `ketenpoort serve --config`.
-    init(configuration: GatewayConfiguration, directory: URL) throws {
+    /// Writes the configuration as a file (JSON is YAML) and starts `ketenpoort serve --config` (plus `extraArguments`).
+    init(configuration: GatewayConfiguration, directory: URL, extraArguments: [String] = []) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let file = directory.appendingPathComponent("gateway-\(UUID().uuidString.prefix(6)).yaml")
@@ -30,7 +30,7 @@ final class GatewayProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process = Process()
         process.executableURL = try Self.binary()
-        process.arguments = ["serve", "--config", file.path]
+        process.arguments = ["serve", "--config", file.path] + extraArguments
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle

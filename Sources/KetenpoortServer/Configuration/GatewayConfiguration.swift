@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Codable, Sendable {
     public var retentionDays: [String: Int]?
     /// Seconds between signed audit checkpoints (default 300).
     public var checkpointIntervalSeconds: Int?
+    /// Audit trail settings: how many records at most between signed tree heads.
+    public var audit: AuditSettings?
     /// Certificate revocation lists checked for intake clients (none: no revocation checking).
     public var revocation: Revocation?
 

@@ -3,20 +3,24 @@ import KetenpoortStore
 import Logging
 import ServiceLifecycle
 
-/// Signs the audit chain head at an interval, and once more when the gateway stops.
+/// Signs the audit tree head at an interval or after a number of records, whichever comes first, and once more when the
+/// gateway stops (the start-up head is signed before the service starts; see `AuditStartUp`).
 ///
 /// A checkpoint that cannot be written ends the service with that error (and so stops the gateway).
 struct CheckpointService: Service {
     let checkpointer: AuditCheckpointer
     let interval: Duration
+    /// Sign a head as soon as this many records follow the last one (nil: by time only).
+    var everyRecords: Int64? = nil
     let logger: Logger
 
     func run() async throws {
         // Graceful shutdown cancels the loop; cancellation ends it as well.
         let checkpointer = checkpointer
         let interval = interval
+        let everyRecords = everyRecords
         try await cancelWhenGracefulShutdown {
-            try await checkpointer.run(every: interval)
+            try await checkpointer.run(every: interval, everyRecords: everyRecords)
         }
         // In a task of its own: one database write, which must also happen when this task is being cancelled.
         let final = try await Task { try await checkpointer.finalCheckpoint() }.value

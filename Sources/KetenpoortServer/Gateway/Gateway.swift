@@ -21,6 +21,7 @@ public final class Gateway: Sendable {
     private let dispatcher: Dispatcher
     private let courier: Courier
     private let checkpointer: AuditCheckpointer
+    private let auditStartUp: AuditStartUp
     private let logger: Logger
     private let owner: String
     /// Where the intake listener is bound, once running.
@@ -30,7 +31,8 @@ public final class Gateway: Sendable {
 
     /// Locks the state directory, opens (and migrates) the store, loads keys and tables, and builds every part;
     /// throws with a clear reason.
-    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+    /// With `acceptBrokenAudit` it starts even when the audit store fails its start-up check (and audits that).
+    public init(configuration: GatewayConfiguration, logger: Logger, acceptBrokenAudit: Bool = false) throws {
         let check = ConfigurationCheck(configuration)
         guard check.problems.isEmpty else { throw ConfigurationError(check.problems) }
         self.configuration = configuration
@@ -62,6 +64,7 @@ public final class Gateway: Sendable {
         }
         // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
         let checkpointSigner = try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey)
+        let checkpointVerifier = try SoftwareCheckpointVerifier(spkiDER: checkpointSigner.publicKeyDER)
         let receiptAnchors = try configuration.courier.receiptTrustedCAs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
             .reduce(Data(), +)
         let receipts = try ReceiptVerifier(trustAnchorsPEM: receiptAnchors, validator: validator)
@@ -78,11 +81,21 @@ public final class Gateway: Sendable {
         intake = IntakeHandler(pipeline: pipeline, store: store, retentionDays: configuration.retentionDays ?? [:], maxBytes: maxBytes,
                                logger: logger, metrics: metrics, onAccepted: { dispatcher.wake() })
         checkpointer = AuditCheckpointer(store: store, signer: checkpointSigner)
+        auditStartUp = AuditStartUp(store: store, verifier: checkpointVerifier, checkpointer: checkpointer,
+                                    acceptBroken: acceptBrokenAudit, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT (or `stop()`): stops intake first, then delivery, then writes a checkpoint.
     public func run(handleSignals: Bool = true) async throws {
         defer { lock.release() }
+        do {
+            try await auditStartUp.checkStore()
+        } catch {
+            await courier.shutdown()
+            await intakePort.markStopped()
+            await adminPort.markStopped()
+            throw error as? GatewayPartFailure ?? GatewayPartFailure(part: AuditStartUp.part, reason: "\(error)")
+        }
         do {
             try await reclaimLeasesOfEarlierRuns()
         } catch {
@@ -90,6 +103,14 @@ public final class Gateway: Sendable {
             await intakePort.markStopped()
             await adminPort.markStopped()
             throw GatewayPartFailure(part: "start-up", reason: "the leases of an earlier run cannot be read: \(error)")
+        }
+        do {
+            try await auditStartUp.signStartHead()
+        } catch {
+            await courier.shutdown()
+            await intakePort.markStopped()
+            await adminPort.markStopped()
+            throw GatewayPartFailure(part: "audit checkpoint at start-up", reason: "\(error)")
         }
         let router = Router(context: PeerRequestContext.self)
         intake.register(on: router)
@@ -109,7 +130,9 @@ public final class Gateway: Sendable {
         // Graceful shutdown runs in reverse order: intake stops first, the checkpoint is written last.
         // Any part that fails or ends stops them all; see GatewayLifecycle.
         let parts: [(name: String, service: any Service)] = [
-            ("audit checkpoint service", CheckpointService(checkpointer: checkpointer, interval: interval, logger: logger)),
+            ("audit checkpoint service", CheckpointService(checkpointer: checkpointer, interval: interval,
+                                                                everyRecords: (configuration.audit ?? AuditSettings()).effectiveCheckpointEveryRecords,
+                                                                logger: logger)),
             ("retention service", RetentionService(store: store, interval: .seconds(600), logger: logger)),
             ("dispatcher", dispatcher),
             ("admin listener on \(configuration.admin.host):\(configuration.admin.port)", adminApp),

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Intake port in --dev mode.")
     var port: Int = 8443
 
+    @Flag(help: "Start even when the audit trail fails the start-up check (the start is audited as audit.broken-accepted).")
+    var acceptBrokenAudit = false
+
     @Option(help: "Log format: logfmt or json.")
     var logFormat: LogFormat = .logfmt
 
@@ -67,7 +70,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard let config else { throw ExitCode(2) }
         let gateway: Gateway
         do {
-            gateway = try Gateway(configuration: try ConfigurationLoader.load(file: config), logger: logger)
+            gateway = try Gateway(configuration: try ConfigurationLoader.load(file: config), logger: logger,
+                                  acceptBrokenAudit: acceptBrokenAudit)
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
