@@ -80,3 +80,27 @@ public enum ExtendedUsage: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 }
+
+/// Which certificates may sign XML messages: the rule `SignatureVerifier` applies to every signer (KP-G009, KP-G012).
+public enum MessageSigningPurpose {
+    /// extendedKeyUsage purposes (as `CertificateInfo` spells them) that name document signing: documentSigning
+    /// (RFC 9336), emailProtection, Microsoft document signing and Adobe Authentic Documents Trust.
+    public static let documentPurposes: Set<String> = [
+        "documentSigning", "emailProtection", "1.3.6.1.4.1.311.10.3.12", "1.2.840.113583.1.1.5",
+    ]
+
+    /// True when keyUsage has digitalSignature or nonRepudiation and the certificate is not a TLS certificate
+    /// (an extendedKeyUsage with serverAuth or clientAuth but no document-signing purpose).
+    public static func allows(keyUsage: KeyUsageFlags, extendedKeyUsage: [String]) -> Bool {
+        guard !keyUsage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) else { return false }
+        let tls = extendedKeyUsage.contains("serverAuth") || extendedKeyUsage.contains("clientAuth")
+        return !tls || extendedKeyUsage.contains(where: documentPurposes.contains)
+    }
+}
+
+extension CertificateInfo {
+    /// True when this certificate may sign XML messages (see `MessageSigningPurpose`).
+    public var maySignMessages: Bool {
+        MessageSigningPurpose.allows(keyUsage: keyUsage, extendedKeyUsage: extendedKeyUsage)
+    }
+}

@@ -118,4 +118,16 @@ final class SigningCertificateInfoTests: XCTestCase {
         XCTAssertEqual(info.subjectAlternativeNames, [])
         XCTAssertEqual(info.oin, "00000099000000000900")
     }
+
+    func testDevelopmentSigningCertificatesMaySignMessagesAndTLSCertificatesMayNot() throws {
+        let pki = try TestPKI.get()
+        for party in pki.manifest.parties {
+            XCTAssertTrue(try CertificateInfo(file: pki.path(party.signingCertificate)).maySignMessages, party.name)
+            XCTAssertFalse(try CertificateInfo(file: pki.path(party.tlsCertificate)).maySignMessages, party.name)
+        }
+        XCTAssertTrue(MessageSigningPurpose.allows(keyUsage: [.nonRepudiation], extendedKeyUsage: []))
+        XCTAssertTrue(MessageSigningPurpose.allows(keyUsage: [.digitalSignature], extendedKeyUsage: ["serverAuth", "documentSigning"]))
+        XCTAssertFalse(MessageSigningPurpose.allows(keyUsage: [.digitalSignature], extendedKeyUsage: ["clientAuth"]))
+        XCTAssertFalse(MessageSigningPurpose.allows(keyUsage: [.keyEncipherment], extendedKeyUsage: ["documentSigning"]))
+    }
 }
