@@ -25,6 +25,7 @@ public struct ConfigurationCheck {
         checkRouting(configuration)
         checkRetry(configuration.retry)
         checkRetention(configuration, kinds: kinds)
+        problems += Self.witnessProblems(configuration)
         let request = configuration.courier.requestTimeoutSeconds ?? 30
         if let lease = configuration.courier.leaseSeconds, lease <= request {
             problem("courier.leaseSeconds", "must be longer than requestTimeoutSeconds (\(request))")

@@ -32,6 +32,8 @@ public struct GatewayConfiguration: Codable, Sendable {
     public var audit: AuditSettings?
     /// Certificate revocation lists checked for intake clients (none: no revocation checking).
     public var revocation: Revocation?
+    /// Witnesses the signed tree heads are pushed to, and how many must cosign (none: no witnesses).
+    public var witnesses: WitnessPolicy?
 
     /// CRL files the operator keeps fresh; read again without a restart when a file changes.
     public struct Revocation: Codable, Sendable {

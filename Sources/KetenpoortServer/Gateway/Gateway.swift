@@ -21,6 +21,7 @@ public final class Gateway: Sendable {
     private let dispatcher: Dispatcher
     private let courier: Courier
     private let checkpointer: AuditCheckpointer
+    private let witnessPusher: WitnessPusher?
     private let auditStartUp: AuditStartUp
     private let logger: Logger
     private let owner: String
@@ -64,6 +65,10 @@ public final class Gateway: Sendable {
         }
         // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
         let checkpointSigner = try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey)
+        let (store, metrics) = (store, metrics)
+        witnessPusher = try configuration.witnesses.map {
+            try WitnessPusher(policy: $0, defaultTLS: configuration.courier.tls, store: store, metrics: metrics, logger: logger)
+        }
         let checkpointVerifier = try SoftwareCheckpointVerifier(spkiDER: checkpointSigner.publicKeyDER)
         let receiptAnchors = try configuration.courier.receiptTrustedCAs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
             .reduce(Data(), +)
@@ -129,7 +134,7 @@ public final class Gateway: Sendable {
         let interval = Duration.seconds(configuration.checkpointIntervalSeconds ?? 300)
         // Graceful shutdown runs in reverse order: intake stops first, the checkpoint is written last.
         // Any part that fails or ends stops them all; see GatewayLifecycle.
-        let parts: [(name: String, service: any Service)] = [
+        var parts: [(name: String, service: any Service)] = [
             ("audit checkpoint service", CheckpointService(checkpointer: checkpointer, interval: interval,
                                                                 everyRecords: (configuration.audit ?? AuditSettings()).effectiveCheckpointEveryRecords,
                                                                 logger: logger)),
@@ -138,6 +143,8 @@ public final class Gateway: Sendable {
             ("admin listener on \(configuration.admin.host):\(configuration.admin.port)", adminApp),
             ("intake listener on \(configuration.intake.host):\(configuration.intake.port)", intakeApp),
         ]
+        // First in the list, so it stops last and pushes the shutdown checkpoint to the witnesses.
+        if let witnessPusher { parts.insert(("witness pusher", witnessPusher), at: 0) }
         // In-flight deliveries may take a request timeout to finish; then shutdown escalates to cancellation.
         let gracefulShutdown = Duration.seconds((configuration.courier.requestTimeoutSeconds ?? 30) + 15)
         let group = ServiceGroup(configuration: GatewayLifecycle.groupConfiguration(

@@ -14,6 +14,9 @@ enum Schema {
         migrator.registerMigration("v3-partner-lease-index") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4-witness-cosignatures") { db in
+            try db.execute(sql: v4WitnessCosignatures)
+        }
         migrator.registerMigration("v5-signed-tree-heads") { db in
             try db.execute(sql: v5SignedTreeHeads)
         }
@@ -29,6 +32,33 @@ enum Schema {
         ALTER TABLE audit_checkpoints ADD COLUMN frontier BLOB;
         CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN
             SELECT RAISE(ABORT, 'checkpoints are append-only');
+        END;
+        """
+
+    /// Version 4: the cosignatures the gateway's witnesses returned for its signed tree heads (append-only).
+    private static let v4WitnessCosignatures = """
+        CREATE TABLE witness_cosignatures (
+            id INTEGER PRIMARY KEY NOT NULL,
+            witness TEXT NOT NULL,
+            tree_size INTEGER NOT NULL,
+            root_hash BLOB NOT NULL,
+            time_ms INTEGER NOT NULL,
+            key_sha256 BLOB NOT NULL,
+            algorithm TEXT NOT NULL,
+            signature BLOB NOT NULL,
+            witness_name TEXT NOT NULL,
+            witness_key_sha256 BLOB NOT NULL,
+            witness_algorithm TEXT NOT NULL,
+            witnessed_ms INTEGER NOT NULL,
+            cosignature BLOB NOT NULL,
+            received_ms INTEGER NOT NULL,
+            UNIQUE (witness, tree_size, root_hash, time_ms, witnessed_ms)
+        );
+        CREATE TRIGGER witness_cosignatures_no_update BEFORE UPDATE ON witness_cosignatures BEGIN
+            SELECT RAISE(ABORT, 'witness cosignatures are append-only');
+        END;
+        CREATE TRIGGER witness_cosignatures_no_delete BEFORE DELETE ON witness_cosignatures BEGIN
+            SELECT RAISE(ABORT, 'witness cosignatures are append-only');
         END;
         """
 

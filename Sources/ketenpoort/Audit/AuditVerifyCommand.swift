@@ -18,6 +18,21 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-key"), help: "The gateway signing public key (PEM SubjectPublicKeyInfo).")
     var publicKey: String?
 
+    @Option(help: "A witness's base URL: fail if the local tree is shorter than, or rewritten below, its latest head.")
+    var witness: String?
+
+    @Option(help: "An `audit export` file kept elsewhere: fail if the local tree does not extend its tree heads.")
+    var against: String?
+
+    @Option(name: .customLong("tls-cert"), help: "With --witness: PEM client certificate (default with --config: courier.tls).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "With --witness: PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-ca"), help: "With --witness: PEM CA certificate(s) the witness must chain to (repeatable).")
+    var tlsCAs: [String] = []
+
     /// Verifies the chain, printing the first broken record or a summary.
     func run() async throws {
         try await runOperatorCommand {
@@ -47,6 +62,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             print("checked \(report.recordCount) records before the break; \(report.checkpointCount) checkpoints")
             throw ExitCode(1)
         }
+        try await compareWithHeadsElsewhere(store: store, verifier: verifier)
         let head = report.headHash.hexString
         print("OK: \(report.recordCount) records, \(report.checkpointCount) checkpoints verified; head \(head)")
         if report.checkpointCount == 0 {

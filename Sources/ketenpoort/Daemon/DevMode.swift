@@ -5,7 +5,7 @@ import KetenpoortServer
 import Logging
 import ServiceLifecycle
 
-/// `serve --dev`: a development PKI, a state directory and four reference partner endpoints, all
+/// `serve --dev`: a development PKI, a state directory, four reference partner endpoints and a witness, all
 /// ephemeral, plus the gateway, in one process (like `vault server -dev`). The temporary directory is removed
 /// on exit unless `keep` is set.
 struct DevMode {
@@ -52,6 +52,7 @@ struct DevMode {
             partners.append(GatewayConfiguration.Partner(id: name, name: party.organisation, oin: party.oin, endpoint: "",
                                                          signingCertificates: [pki.path(party.signingCertificate)], concurrency: 4))
         }
+        let witness = try WitnessServer(configuration: try DevWitness.configuration(pki: pki, root: root), logger: logger)
         let running = endpoints
         let known = partners
         // The launcher waits for the endpoints' ports, then runs the gateway with them.
@@ -61,24 +62,26 @@ struct DevMode {
                 let port = try await running[index].boundPort.wait()
                 partners[index].endpoint = "https://localhost:\(port)/v1/berichten"
             }
-            let configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: partners)
+            var configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: partners)
+            let witnessPort = try await witness.boundPort.wait()
+            configuration.witnesses = try DevWitness.policy(pki: pki, port: witnessPort)
             let gateway = try Gateway(configuration: configuration, logger: logger)
             let announce = Task {
                 let port = try await gateway.intakePort.wait()
                 let adminPort = try await gateway.adminPort.wait()
-                printInstructions(pki: pki, root: root, port: port, adminPort: adminPort)
+                printInstructions(pki: pki, root: root, port: port, adminPort: adminPort, witnessPort: witnessPort)
             }
             try await GatewayService(gateway).run()
             announce.cancel()
         }
         // SIGINT/SIGTERM shut services down in reverse order: the gateway first, then the endpoints.
         let group = ServiceGroup(configuration: .init(
-            services: running.map { .init(service: $0) } + [.init(service: launcher)],
+            services: running.map { .init(service: $0) } + [.init(service: witness), .init(service: launcher)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
-    private func printInstructions(pki: DevelopmentPKI, root: URL, port: Int, adminPort: Int) {
+    private func printInstructions(pki: DevelopmentPKI, root: URL, port: Int, adminPort: Int, witnessPort: Int) {
         let sender = pki.manifest.party(named: "politie-rotterdam")
         let cert = sender.map { pki.path($0.tlsCertificate) } ?? "?"
         let key = sender.map { pki.path($0.tlsKey) } ?? "?"
@@ -92,6 +95,7 @@ struct DevMode {
               admin:    http://127.0.0.1:\(adminPort)/healthz  /metrics
               state:    \(root.appendingPathComponent("state").path)
               inboxes:  \(root.appendingPathComponent("inbox").path)/{\(Self.partners.joined(separator: ","))}
+              witness:  https://localhost:\(witnessPort)\(WitnessProtocol.submitPath)   (cosigns the audit tree heads)
 
             Try it (as Politie Rotterdam):
               \(binary) submit \(example) \\
@@ -100,6 +104,10 @@ struct DevMode {
 
             Then look at the inbox of vt-rotterdam-rijnmond, or:
               \(binary) queue status --state-dir \(root.appendingPathComponent("state").path)
+
+            Compare the audit tree with what the witness holds (fails if it was truncated or rewritten):
+              \(DevWitness.verifyCommand(binary: binary, pki: pki, root: root, port: witnessPort))
+              \(binary) audit status --state-dir \(root.appendingPathComponent("state").path)
             Stop with Ctrl-C.
 
             """
