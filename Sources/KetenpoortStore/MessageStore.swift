@@ -90,6 +90,9 @@ public protocol MessageStore: Sendable {
     /// The names of the missing guards (triggers or rules) that keep audit records and checkpoints append-only.
     func missingAppendOnlyGuards() async throws -> [String]
 
+    /// Messages (metadata, no payload) with an id greater than `after`, in id order, at most `limit`.
+    func storedMessages(after: String?, limit: Int) async throws -> [StoredMessage]
+
     /// Purges up to `limit` payloads past their retention deadline (from receipt), failing deliveries not yet final unless
     /// in flight; returns how many.
     func purgeExpiredPayloads(now: Date, limit: Int) async throws -> Int

@@ -65,6 +65,16 @@ extension SQLiteStore {
     }
 }
 
+extension SQLiteStore {
+    /// Messages (metadata, no payload) with an id greater than `after`, in id order, at most `limit`.
+    public func storedMessages(after: String?, limit: Int) async throws -> [StoredMessage] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT \(RowDecoding.messageColumns) FROM messages WHERE id > ? ORDER BY id LIMIT ?",
+                             arguments: [after ?? "", limit]).map(RowDecoding.message)
+        }
+    }
+}
+
 /// The triggers that refuse UPDATE and DELETE on the audit records and checkpoints.
 enum AppendOnlyGuards {
     /// Their names, as the schema creates them.

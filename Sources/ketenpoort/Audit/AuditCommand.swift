@@ -5,6 +5,6 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify, export and checkpoint the tamper-evident audit trail.",
-        subcommands: [AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self, AuditStatusCommand.self]
+        subcommands: [AuditVerifyCommand.self, AuditExportCommand.self, AuditCheckpointCommand.self, AuditProveCommand.self, AuditStatusCommand.self]
     )
 }

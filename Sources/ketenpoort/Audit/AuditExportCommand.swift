@@ -79,6 +79,10 @@ enum AuditJSON {
         var algorithm: String
         var key_sha256: String
         var signature: String
+        /// `KPCHECK1` (signs seq and head_hash) or `KPCHECK2` (a signed tree head: also tree_size and root_hash).
+        var format: String
+        var tree_size: Int64?
+        var root_hash: String?
     }
 
     /// One record as a JSON line (with a trailing newline).
@@ -94,7 +98,8 @@ enum AuditJSON {
         try encode(CheckpointLine(
             id: checkpoint.id, seq: checkpoint.sequence, head_hash: checkpoint.headHash.hexString,
             time: iso(checkpoint.timeMillis), time_ms: checkpoint.timeMillis, algorithm: checkpoint.algorithm,
-            key_sha256: checkpoint.keyFingerprint, signature: checkpoint.signature.base64EncodedString()))
+            key_sha256: checkpoint.keyFingerprint, signature: checkpoint.signature.base64EncodedString(),
+            format: checkpoint.format, tree_size: checkpoint.treeHead?.treeSize, root_hash: checkpoint.treeHead?.rootHash.hexString))
     }
 
     private static func encode(_ value: some Encodable) throws -> Data {

@@ -33,6 +33,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-ca"), help: "With --witness: PEM CA certificate(s) the witness must chain to (repeatable).")
     var tlsCAs: [String] = []
 
+    @Flag(name: .customLong("state"), help: "Also replay the trail and compare it with the deliveries and messages tables.")
+    var checkState = false
+
     /// Verifies the chain, printing the first broken record or a summary.
     func run() async throws {
         try await runOperatorCommand {
@@ -63,6 +66,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         try await compareWithHeadsElsewhere(store: store, verifier: verifier)
+        try await verifyState(store: store)
         let head = report.headHash.hexString
         print("OK: \(report.recordCount) records, \(report.checkpointCount) checkpoints verified; head \(head)")
         if report.checkpointCount == 0 {

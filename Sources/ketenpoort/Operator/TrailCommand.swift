@@ -10,10 +10,13 @@ struct TrailCommand: AsyncParsableCommand {
         discussion: """
             Each record's hash is recomputed and its links to the records before and after it in the chain are
             checked; `ketenpoort audit verify` checks the whole chain and the checkpoint signatures.
+            With --proof: each record's RFC 9162 inclusion proof in the latest signed tree head, verified before it is
+            shown (the head's signature too, with --config).
             Exit codes: 0 shown and verified, 1 no records for this id or a record does not verify, 2 usage/store.
             Examples:
               ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --state-dir /var/lib/ketenpoort
               ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml --json
+              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml --proof
             """
     )
 
@@ -22,6 +25,9 @@ struct TrailCommand: AsyncParsableCommand {
 
     @OptionGroup var location: StoreLocationOptions
     @OptionGroup var output: JSONOption
+
+    @Flag(help: "Show each record's inclusion proof in the latest signed tree head (verified).")
+    var proof = false
 
     private struct RecordJSON: Encodable {
         var seq: Int64
@@ -37,6 +43,7 @@ struct TrailCommand: AsyncParsableCommand {
         var message_id: String
         var records: [RecordJSON]
         var verification: TrailVerification
+        var inclusion: TrailProofs?
     }
 
     /// Prints the trail and the verification; exit 1 when empty or broken.
@@ -49,12 +56,16 @@ struct TrailCommand: AsyncParsableCommand {
                 throw OperatorFailure.refused("the audit trail holds no records for message \(messageId)")
             }
             let verification = try await TrailVerification.verify(trail, in: store)
+            let proofs = proof ? try await TrailProofs.make(trail, store: store, verifier: try headVerifier()) : nil
+            if proof && proofs == nil {
+                throw OperatorFailure.refused("there is no signed tree head yet to prove the records in")
+            }
             if output.json {
                 try Output.json(TrailJSON(message_id: messageId, records: trail.map { record in
                     RecordJSON(seq: record.sequence, time: TimeText.json(record.time), event: record.event,
                                partner: record.partner, actor: record.actor, detail: record.detail,
                                hash: record.hash.hexString)
-                }, verification: verification))
+                }, verification: verification, inclusion: proofs))
             } else {
                 var table = TextTable(["SEQ", "TIME", "EVENT", "PARTNER", "ACTOR", "DETAIL"], rightAligned: [0])
                 for record in trail {
@@ -67,10 +78,21 @@ struct TrailCommand: AsyncParsableCommand {
                         ?? "; no checkpoint yet"
                     Output.text("verified: \(verification.records_checked) record(s) hash and link into the chain\(checkpoint)")
                 }
+                proofs.map { Output.text($0.lines.joined(separator: "\n")) }
             }
             if let problem = verification.problem {
                 throw OperatorFailure.refused("the trail of message \(messageId) does not verify: \(problem)")
             }
+        }
+    }
+
+    /// The signing certificate's key from --config, to check the tree head's signature; nil without --config.
+    private func headVerifier() throws -> (any CheckpointVerifier)? {
+        guard let configuration = try location.configuration() else { return nil }
+        do {
+            return try PublicKeyLoading.verifier(certificatePath: configuration.signing.certificate, publicKeyPath: nil)
+        } catch {
+            throw OperatorFailure.usage("\(error)")
         }
     }
 }

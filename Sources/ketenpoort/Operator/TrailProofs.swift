@@ -1,0 +1,64 @@
+import Foundation
+import KetenpoortStore
+
+/// The inclusion of a message's records in the latest signed tree head, each proof checked before it is shown.
+struct TrailProofs: Encodable {
+    /// One record's proof.
+    struct RecordProof: Encodable {
+        var seq: Int64
+        var leaf_index: Int64
+        var proof: [String]
+        var verified: Bool
+    }
+
+    /// The head the records are proved against.
+    var tree_head: SignedTreeHead
+    /// Whether the head's signature was checked (with the configured signing certificate) and holds.
+    var head_signature_verified: Bool?
+    /// The records the head covers, with their proofs.
+    var records: [RecordProof]
+    /// Records newer than the head (not yet in a signed head).
+    var not_yet_in_a_head: [Int64]
+
+    /// Proves every record of `trail` in the latest tree head; nil if there is no head yet. Throws if the head's root is
+    /// not the store's root at its size, its signature fails (when `verifier` is given), or a proof does not verify.
+    static func make(_ trail: [AuditRecord], store: any MessageStore, verifier: (any CheckpointVerifier)?) async throws -> TrailProofs? {
+        guard let head = try await store.latestTreeHead() else { return nil }
+        let signatureHolds = verifier.map { head.isValid(with: $0) }
+        if signatureHolds == false {
+            throw OperatorFailure.refused("the latest signed tree head (size \(head.treeSize)) does not verify with the signing certificate")
+        }
+        guard try await store.rootHash(treeSize: head.treeSize) == head.rootHash else {
+            throw OperatorFailure.refused("the records 1…\(head.treeSize) do not give the root the latest tree head signed")
+        }
+        var proofs: [RecordProof] = []
+        for record in trail where record.sequence <= head.treeSize {
+            let proof = try await store.inclusionProof(sequence: record.sequence, treeSize: head.treeSize)
+            guard MerkleProof.verifyInclusion(leafHash: MerkleHash.leaf(record.hash), index: Int(record.sequence - 1),
+                                              size: Int(head.treeSize), proof: proof, root: head.rootHash) else {
+                throw OperatorFailure.refused("record \(record.sequence) is not included in the latest tree head (size \(head.treeSize))")
+            }
+            proofs.append(RecordProof(seq: record.sequence, leaf_index: record.sequence - 1, proof: proof.map(\.hexString), verified: true))
+        }
+        return TrailProofs(tree_head: head, head_signature_verified: signatureHolds, records: proofs,
+                           not_yet_in_a_head: trail.map(\.sequence).filter { $0 > head.treeSize })
+    }
+
+    /// The text lines shown under the trail.
+    var lines: [String] {
+        let signature = switch head_signature_verified {
+        case true?: "signature verified"
+        case false?: "signature does not verify"
+        case nil: "signature not checked (give --config)"
+        }
+        var lines = ["inclusion in the latest signed tree head: size \(tree_head.treeSize), root \(tree_head.rootHash.hexString), "
+                     + "signed \(TimeText.time(Date(timeIntervalSince1970: Double(tree_head.timeMillis) / 1000))) (\(signature))"]
+        for record in records {
+            lines.append("  record \(record.seq): leaf \(record.leaf_index), proof of \(record.proof.count) hash(es): verified")
+        }
+        for seq in not_yet_in_a_head {
+            lines.append("  record \(seq): not yet in a signed tree head")
+        }
+        return lines
+    }
+}
