@@ -61,6 +61,8 @@ final class AuditTreeHeadProcessTests: XCTestCase {
         XCTAssertEqual(sizes, sizes.sorted(), "each start signs a larger tree")
         let report = try await store.verifyAuditChain(verifier: try verifier(setup.configuration))
         XCTAssertTrue(report.isIntact, "\(String(describing: report.firstBreak))")
+        let unexplained = try await store.verifyStateAgainstTrail()
+        XCTAssertEqual(unexplained, [], "killed mid-delivery or not, the tables are what the trail says")
         await setup.client.shutdown()
         await setup.partner.stop()
     }
