@@ -64,6 +64,28 @@ final class WitnessGatewayTests: XCTestCase {
         try await gateway.stop()
     }
 
+    func testOneOfTwoWitnessesDownStillMeetsAQuorumOfOne() async throws {
+        let witness = try await RunningWitness.start()
+        let gateway = try await GatewayWithWitness.start(witnessURL: witness.url, maxAgeSeconds: 1,
+                                                         extraWitness: "https://localhost:9")
+        try await gateway.appendRecords(3, tag: "two")
+        _ = try await gateway.checkpoint()
+        _ = try await gateway.waitForCosignature(size: 3)
+        try await waitUntil("the unreachable witness has waited past maxAgeSeconds") {
+            let metrics = String(decoding: gateway.gateway.metrics.render(), as: UTF8.self)
+            return metrics.split(separator: "\n").contains { line in
+                line.hasPrefix("ketenpoort_witness_age_seconds{") && line.contains(#"witness="w2""#)
+                    && (Double(line.split(separator: " ").last ?? "") ?? 0) > 1
+            }
+        }
+        let metrics = String(decoding: gateway.gateway.metrics.render(), as: UTF8.self)
+        XCTAssertTrue(metricLine(metrics, "ketenpoort_witnessed_quorum", "", value: "1.0"), metrics)
+        XCTAssertTrue(metricLine(metrics, "ketenpoort_witness_age_seconds", #"witness="w1""#, value: "0.0"), metrics)
+        XCTAssertFalse(gateway.logs.lines.contains { $0.contains("not witnessed in time") }, "\(gateway.logs.lines)")
+        try await gateway.stop()
+        try await witness.stop()
+    }
+
     func testTailTruncationAndContinuedOperationAreFoundByVerifyWitness() async throws {
         let witness = try await RunningWitness.start()
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("kp-gw-state-\(UUID().uuidString)").path
@@ -200,7 +222,8 @@ final class GatewayWithWitness: @unchecked Sendable {
         self.task = task
     }
 
-    static func start(witnessURL: String, stateDirectory: String? = nil, maxAgeSeconds: Int = 60) async throws -> GatewayWithWitness {
+    static func start(witnessURL: String, stateDirectory: String? = nil, maxAgeSeconds: Int = 60,
+                      extraWitness: String? = nil) async throws -> GatewayWithWitness {
         let state = stateDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("kp-gw-state-\(UUID().uuidString)").path
         var configuration = try RunningGateway.makeConfiguration(
             partners: ["vt-rotterdam-rijnmond": "https://localhost:9/v1/berichten"], stateDirectory: state,
@@ -208,6 +231,9 @@ final class GatewayWithWitness: @unchecked Sendable {
         configuration.witnesses = WitnessPolicy(
             required: 1, list: [.init(name: "w1", url: witnessURL, cosignerCertificate: try WitnessTestKeys.witnessCertificate())],
             maxAgeSeconds: maxAgeSeconds, pushIntervalSeconds: 0.2)
+        if let extraWitness {
+            configuration.witnesses?.list.append(.init(name: "w2", url: extraWitness, cosignerCertificate: try WitnessTestKeys.witnessCertificate()))
+        }
         let logs = CapturedLogs()
         let gateway = try Gateway(configuration: configuration, logger: logs.logger(label: "gateway"))
         let task = Task { try await gateway.run(handleSignals: false) }

@@ -138,6 +138,17 @@ final class WitnessServiceTests: XCTestCase {
         try await second.stop()
     }
 
+    func testTheLedgerIsDurableAndPrivate() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("kp-witness-\(UUID().uuidString)").path
+        let ledger = try WitnessLedger(stateDirectory: state)
+        let settings = try ledger.durabilitySettings()
+        XCTAssertEqual(settings.journalMode, "wal")
+        XCTAssertEqual(settings.synchronous, 2, "synchronous=FULL: a commit is on disk before the witness answers")
+        let attributes = try FileManager.default.attributesOfItem(atPath: state)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o700)
+        try ledger.close()
+    }
+
     func testALedgerEditedBehindTheWitnessesBackIsRefusedAtStart() async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("kp-witness-\(UUID().uuidString)").path
         let tree = TestTree(leaves: 7)

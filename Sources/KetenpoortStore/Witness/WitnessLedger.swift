@@ -66,6 +66,13 @@ public final class WitnessLedger: Sendable {
         try verify()
     }
 
+    /// The writer connection's journal mode and `synchronous` level (2 = FULL), for checks and tests.
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        try write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+        }
+    }
+
     /// Closes the database.
     public func close() throws {
         do { try pool.close() } catch { throw WitnessLedgerError.database("\(error)") }
