@@ -44,6 +44,18 @@ final class WitnessGatewayTests: XCTestCase {
         try await witness.stop()
     }
 
+    func testTheHeadSignedAtShutdownReachesTheWitness() async throws {
+        let witness = try await RunningWitness.start()
+        let gateway = try await GatewayWithWitness.start(witnessURL: witness.url)
+        try await gateway.appendRecords(4, tag: "last")
+        try await gateway.stop()
+        let client = try WitnessTestKeys.gatewayClient(witness)
+        let held = try await client.latest(keySHA256: try WitnessTestKeys.gatewaySigner().keySHA256)
+        await client.shutdown()
+        XCTAssertEqual(held?.head.treeSize, 4, "the shutdown checkpoint was pushed before the gateway stopped")
+        try await witness.stop()
+    }
+
     func testAnUnreachableWitnessIsAnAlertButNeverStopsIntake() async throws {
         let gateway = try await GatewayWithWitness.start(witnessURL: "https://localhost:9", maxAgeSeconds: 1)
         try await gateway.appendRecords(2, tag: "alone")
