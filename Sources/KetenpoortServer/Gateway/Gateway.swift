@@ -65,7 +65,7 @@ public final class Gateway: Sendable {
         }
         // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
         let checkpointSigner = try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey)
-        let (store, metrics) = (store, metrics)
+        let (store, metrics) = (store, metrics)  // locals: the closure below may not capture self before init ends
         witnessPusher = try configuration.witnesses.map {
             try WitnessPusher(policy: $0, defaultTLS: configuration.courier.tls, store: store, metrics: metrics, logger: logger)
         }
