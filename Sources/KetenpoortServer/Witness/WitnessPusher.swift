@@ -27,6 +27,14 @@ public struct WitnessPusher: Service {
         var nextAttempt = Date.distantPast
     }
 
+    /// The pusher's memory between rounds.
+    struct PushState: Sendable {
+        /// Per witness name.
+        var progress: [String: Progress] = [:]
+        /// The head last alerted on as not witnessed in time (one alert line per head).
+        var alerted: SignedTreeHead?
+    }
+
     private let policy: WitnessPolicy
     private let targets: [Target]
     private let heads: any MessageStore
@@ -50,14 +58,6 @@ public struct WitnessPusher: Service {
             return Target(name: witness.name, url: witness.url, tls: tls,
                           cosigner: try CertificateKeyLoading.verifier(certificateFile: witness.cosignerCertificate))
         }
-    }
-
-    /// The pusher's memory between rounds.
-    struct PushState: Sendable {
-        /// Per witness name.
-        var progress: [String: Progress] = [:]
-        /// The head last alerted on as not witnessed in time (one alert line per head).
-        var alerted: SignedTreeHead?
     }
 
     /// Pushes until graceful shutdown, then makes one last round (for the shutdown checkpoint).
