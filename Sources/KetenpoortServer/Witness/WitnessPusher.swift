@@ -80,14 +80,14 @@ public struct WitnessPusher: Service {
         let ready = clients
         let start = initial
         let pusher = self
-        let final = (try? await cancelWhenGracefulShutdown { () async -> PushState in
+        let final = await cancelWhenGracefulShutdown { () async -> PushState in
             var state = start
             while !Task.isCancelled {
                 state = await pusher.round(state, clients: ready)
                 do { try await Task.sleep(for: interval) } catch { break }
             }
             return state
-        }) ?? start
+        }
         // The shutdown checkpoint is written before this service stops: give it once, now, to the witnesses that
         // answered last time (one that is down would only delay the shutdown by its timeout).
         let answering = ready.filter { (final.progress[$0.key]?.failures ?? 0) == 0 }
