@@ -26,6 +26,9 @@ public struct ConfigurationCheck {
         checkRetry(configuration.retry)
         checkRetention(configuration, kinds: kinds)
         problems += Self.witnessProblems(configuration)
+        let revocation = Self.revocationFindings(configuration)
+        problems += revocation.problems
+        warnings += revocation.warnings
         let request = configuration.courier.requestTimeoutSeconds ?? 30
         if let lease = configuration.courier.leaseSeconds, lease <= request {
             problem("courier.leaseSeconds", "must be longer than requestTimeoutSeconds (\(request))")
@@ -58,6 +61,14 @@ public struct ConfigurationCheck {
         if let max = configuration.intake.maxMessageBytes, max < 1024 || max > 64 << 20 {
             problem("intake.maxMessageBytes", "must be between 1 KiB and 64 MiB")
         }
+        let limits = configuration.intake.effectiveLimits
+        for line in limits.problems(prefix: "intake.limits") {
+            problem(String(line.prefix { $0 != ":" }), String(line.drop { $0 != ":" }.dropFirst(2)))
+        }
+        if let descriptors = FileDescriptorLimit.current(), descriptors.hard < UInt64(limits.descriptorsNeeded) {
+            warning("intake.limits.maxConnections",
+                    "needs about \(limits.descriptorsNeeded) open files, but this process may open at most \(descriptors.hard) (ulimit -Hn)")
+        }
         if !["127.0.0.1", "::1", "localhost"].contains(configuration.admin.host) {
             warning("admin.host", "the admin listener (metrics, health) is reachable beyond this machine")
         }
@@ -77,6 +88,11 @@ public struct ConfigurationCheck {
         checkCertificates(configuration.signing.certificate, key: "signing.certificate")
         checkReadableKey(configuration.signing.privateKey, key: "signing.privateKey")
         checkPair(configuration.signing.privateKey, configuration.signing.certificate, key: "signing")
+        // Partners refuse a message signed with a certificate meant for TLS (KP-G012): refuse it here, not at every delivery.
+        if let signer = try? CertificateInfo.loadBundle(file: configuration.signing.certificate).first, !signer.maySignMessages {
+            problem("signing.certificate", "is not a document-signing certificate (keyUsage digitalSignature or nonRepudiation, "
+                    + "and no TLS-only extended key usage); partners would refuse every message")
+        }
         do {
             _ = try XMLSigner(keyFile: URL(fileURLWithPath: configuration.signing.privateKey),
                               certificateFile: URL(fileURLWithPath: configuration.signing.certificate))

@@ -21,8 +21,8 @@ public final class Gateway: Sendable {
     private let dispatcher: Dispatcher
     private let courier: Courier
     private let checkpointer: AuditCheckpointer
-    private let witnessPusher: WitnessPusher?
     private let auditStartUp: AuditStartUp
+    private let witnessPusher: WitnessPusher?
     private let logger: Logger
     private let owner: String
     /// Where the intake listener is bound, once running.
@@ -63,13 +63,17 @@ public final class Gateway: Sendable {
                          receiptSigners: try partner.signingCertificates.flatMap { try CertificateInfo.loadBundle(file: $0).map { Data($0.derBytes) } },
                          concurrency: partner.concurrency ?? 4)
         }
+        let revocation = try configuration.revocation.map {
+            try RevocationChecker(files: $0.crlFiles, trustedCAFiles: configuration.revocationAuthorities,
+                                  refreshSeconds: $0.refreshSeconds ?? 30, logger: logger)
+        }
         // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
         let checkpointSigner = try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey)
+        let checkpointVerifier = try SoftwareCheckpointVerifier(spkiDER: checkpointSigner.publicKeyDER)
         let (store, metrics) = (store, metrics)  // locals: the closure below may not capture self before init ends
         witnessPusher = try configuration.witnesses.map {
             try WitnessPusher(policy: $0, defaultTLS: configuration.courier.tls, store: store, metrics: metrics, logger: logger)
         }
-        let checkpointVerifier = try SoftwareCheckpointVerifier(spkiDER: checkpointSigner.publicKeyDER)
         let receiptAnchors = try configuration.courier.receiptTrustedCAs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
             .reduce(Data(), +)
         let receipts = try ReceiptVerifier(trustAnchorsPEM: receiptAnchors, validator: validator)
@@ -84,7 +88,10 @@ public final class Gateway: Sendable {
                                 leaseDuration: TimeInterval(configuration.courier.leaseSeconds ?? 120))
         let dispatcher = dispatcher
         intake = IntakeHandler(pipeline: pipeline, store: store, retentionDays: configuration.retentionDays ?? [:], maxBytes: maxBytes,
-                               logger: logger, metrics: metrics, onAccepted: { dispatcher.wake() })
+                               logger: logger, metrics: metrics,
+                               maxConcurrentRequests: configuration.intake.effectiveLimits.effectiveMaxConcurrentRequests,
+                               revocation: revocation,
+                               onAccepted: { dispatcher.wake() })
         checkpointer = AuditCheckpointer(store: store, signer: checkpointSigner)
         auditStartUp = AuditStartUp(store: store, verifier: checkpointVerifier, checkpointer: checkpointer,
                                     acceptBroken: acceptBrokenAudit, logger: logger)
@@ -92,6 +99,9 @@ public final class Gateway: Sendable {
 
     /// Serves until SIGTERM/SIGINT (or `stop()`): stops intake first, then delivery, then writes a checkpoint.
     public func run(handleSignals: Bool = true) async throws {
+        let descriptors = FileDescriptorLimit.raise()
+        logger.info("open-file limit", metadata: ["soft": "\(descriptors.map(String.init) ?? "unknown")",
+                                                  "needed": "\(configuration.intake.effectiveLimits.descriptorsNeeded)"])
         defer { lock.release() }
         do {
             try await auditStartUp.checkStore()
@@ -121,9 +131,20 @@ public final class Gateway: Sendable {
         intake.register(on: router)
         let intakePort = intakePort
         let adminPort = adminPort
-        let intakeApp = try makeMutualTLSServer(router: router, host: configuration.intake.host, port: configuration.intake.port,
+        let intakeApp: MutualTLSApplication
+        do {
+            intakeApp = try makeMutualTLSServer(router: router, host: configuration.intake.host, port: configuration.intake.port,
                                                 tls: configuration.intake.tls, logger: logger,
+                                                limits: configuration.intake.effectiveLimits,
+                                                observer: ConnectionObserver(listener: "intake", logger: logger, metrics: metrics),
                                                 onServerRunning: { port in await intakePort.resolve(port) })
+        } catch {
+            // The courier's HTTP client must be shut down before it is released.
+            await courier.shutdown()
+            await intakePort.markStopped()
+            await adminPort.markStopped()
+            throw GatewayPartFailure(part: "start-up", reason: "the intake listener cannot be set up: \(error)")
+        }
         var certificates = [("signing", configuration.signing.certificate), ("intake-tls", configuration.intake.tls.certificate),
                             ("courier-tls", configuration.courier.tls.certificate)]
         for partner in configuration.partners {
@@ -139,6 +160,7 @@ public final class Gateway: Sendable {
                                                                 everyRecords: (configuration.audit ?? AuditSettings()).effectiveCheckpointEveryRecords,
                                                                 logger: logger)),
             ("retention service", RetentionService(store: store, interval: .seconds(600), logger: logger)),
+            ("intake refusal summary", intake.refusalSummaryService(interval: .seconds(60))),
             ("dispatcher", dispatcher),
             ("admin listener on \(configuration.admin.host):\(configuration.admin.port)", adminApp),
             ("intake listener on \(configuration.intake.host):\(configuration.intake.port)", intakeApp),

@@ -44,6 +44,11 @@ struct ConfigCheckCommand: AsyncParsableCommand {
             let retention = ConfigurationCheck.retentionDays(configuration).map { "\($0.kind) \($0.days)" }.joined(separator: ", ")
             print("\(file): retention: payloads are purged this many days after receipt: \(retention); "
                   + "a delivery not final by then fails (retention-expired)")
+            let limits = configuration.intake.effectiveLimits
+            let descriptors = FileDescriptorLimit.current().map { "soft \($0.soft), hard \($0.hard); serve raises the soft limit to the hard one" }
+                ?? "unknown"
+            print("\(file): intake: at most \(limits.effectiveMaxConnections) connections (\(limits.effectiveMaxConnectionsPerPeer) per peer), "
+                  + "\(limits.effectiveMaxConcurrentRequests) requests in admission; open-file limit: \(descriptors)")
         } else {
             throw ExitCode(1)
         }
