@@ -160,9 +160,11 @@ final class GatewayDeliveryTests: XCTestCase {
         let posted = try await client.post(try GatewayExamples.zorgmelding(id: id), port: gateway.port)
         XCTAssertEqual(posted.status, 202, posted.body)
         try await eventually { try await self.delivery(gateway, id)?.state == .failed }
-        try await Task.sleep(for: .seconds(1.5))
+        // Failed is final: nothing is due any more, so no later lease can send it again (no sleep needed to see that).
         let record = try await delivery(gateway, id)
         XCTAssertEqual(record?.state, .failed)
+        XCTAssertNil(record?.nextAttemptAt)
+        XCTAssertNil(record?.leaseExpiresAt)
         XCTAssertEqual(record?.attempts, 1)
         XCTAssertEqual(record?.lastErrorClass, .refused)
         XCTAssertNotNil(record?.receipt)

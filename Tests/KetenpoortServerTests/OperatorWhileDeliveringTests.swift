@@ -38,17 +38,21 @@ final class OperatorWhileDeliveringTests: XCTestCase {
         XCTAssertTrue(hold.output.contains(ids[1]) && hold.output.contains(ids[2]), hold.output)
         let refused = try await runCLI(["queue", "retry", ids[0], "--reason", "again", "--state-dir", state])
         XCTAssertEqual(refused.status, 1, "retrying a delivered message is refused: \(refused.output)")
-        try await Task.sleep(for: .milliseconds(1500))
+        // A message posted after the hold is delivered: the daemon has leased for this partner since, and passed the held ones by.
+        let sentinel = UUID().uuidString.lowercased()
+        let posted = try await client.post(try GatewayExamples.zorgmelding(id: sentinel), port: gateway.port)
+        XCTAssertEqual(posted.status, 202, posted.body)
+        try await eventually(15) { try await self.states(store, [sentinel]) == [.delivered] }
         let held = try await states(store, Array(ids[1...]))
         XCTAssertEqual(held, [.held, .held])
-        XCTAssertEqual(partner.inboxFiles(), ["\(ids[0]).xml"])
+        XCTAssertEqual(partner.inboxFiles(), ["\(ids[0]).xml", "\(sentinel).xml"].sorted())
 
         // Release: the daemon delivers both without a restart.
         let release = try await runCLI(["queue", "release", "--partner", "vt-rotterdam-rijnmond", "--operator", "f.devries",
                                         "--reason", "maintenance over", "--state-dir", state])
         XCTAssertEqual(release.status, 0, release.output)
-        try await eventually(15) { try await self.states(store, ids) == [.delivered, .delivered, .delivered] }
-        XCTAssertEqual(partner.inboxFiles(), ids.map { "\($0).xml" }.sorted())
+        try await eventually(15) { try await self.states(store, ids + [sentinel]) == [.delivered, .delivered, .delivered, .delivered] }
+        XCTAssertEqual(partner.inboxFiles(), (ids + [sentinel]).map { "\($0).xml" }.sorted())
 
         let trail = try await store.auditTrail(messageId: ids[1])
         let operatorEvents = trail.filter { $0.actor == "operator:f.devries" }.map(\.event)
