@@ -19,7 +19,7 @@ public actor AuditCheckpointer {
 
     /// Makes a checkpoint every `interval`, and (with `everyRecords`) as soon as that many records follow the last head,
     /// whichever comes first, until the surrounding task is cancelled. The record count is looked at every `poll`.
-    public func run(every interval: Duration, everyRecords: Int64? = nil, poll: Duration = .milliseconds(250)) async throws {
+    public func run(every interval: Duration, everyRecords: Int64? = nil, poll: Duration = .milliseconds(50)) async throws {
         let clock = ContinuousClock()
         var deadline = clock.now.advanced(by: interval)
         while !Task.isCancelled {

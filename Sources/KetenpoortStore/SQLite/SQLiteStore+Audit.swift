@@ -44,29 +44,36 @@ extension SQLiteStore {
 
     /// Signs a tree head (`KPCHECK2`) over every record and stores it as a checkpoint; nil if the chain is empty or already
     /// checkpointed at its head. Only the records after the previous head are hashed (its frontier is stored with it).
+    ///
+    /// The hashing and signing happen on a read snapshot, outside the write transaction, so appending records never
+    /// waits for them; records appended meanwhile simply follow the signed head.
     public func checkpoint(signer: any CheckpointSigner, now: Date) async throws -> AuditCheckpoint? {
-        let nowMillis = now.millis
-        return try await write { db -> AuditCheckpoint? in
+        let prepared = try await read { db -> (sequence: Int64, hash: Data, frontier: MerkleFrontier)? in
             guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") else {
                 return nil
             }
             let sequence = try head.decode(Int64.self, forColumn: "seq")
-            let hash = try head.decode(Data.self, forColumn: "hash")
             let latest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") ?? 0
             guard latest < sequence else { return nil }
-            let frontier = try TreeHeadQueries.frontier(db, size: sequence)
-            let treeHead = try SignedTreeHead.sign(treeSize: sequence, rootHash: frontier.root, timeMillis: nowMillis, signer: signer)
+            return (sequence, try head.decode(Data.self, forColumn: "hash"), try TreeHeadQueries.frontier(db, size: sequence))
+        }
+        guard let (sequence, hash, frontier) = prepared else { return nil }
+        let treeHead = try SignedTreeHead.sign(treeSize: sequence, rootHash: frontier.root, timeMillis: now.millis, signer: signer)
+        return try await write { db -> AuditCheckpoint? in
+            // Another checkpointer (e.g. `audit checkpoint`) may have signed this head or a later one meanwhile.
+            let latest = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_checkpoints") ?? 0
+            guard latest < sequence else { return nil }
             try db.execute(
                 sql: """
                     INSERT INTO audit_checkpoints (seq, head_hash, time_ms, algorithm, key_fingerprint, signature,
                                                    format, tree_size, root_hash, frontier)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [sequence, hash, nowMillis, treeHead.algorithm, treeHead.keyFingerprint, treeHead.signature,
+                arguments: [sequence, hash, treeHead.timeMillis, treeHead.algorithm, treeHead.keyFingerprint, treeHead.signature,
                             TreeHeadColumns.treeHeadFormat, sequence, treeHead.rootHash,
                             TreeHeadColumns.joinFrontier(frontier.subtreeRoots)])
             return AuditCheckpoint(
-                id: db.lastInsertedRowID, sequence: sequence, headHash: hash, timeMillis: nowMillis,
+                id: db.lastInsertedRowID, sequence: sequence, headHash: hash, timeMillis: treeHead.timeMillis,
                 algorithm: treeHead.algorithm, keyFingerprint: treeHead.keyFingerprint, signature: treeHead.signature,
                 treeHead: treeHead, frontier: frontier.subtreeRoots)
         }

@@ -30,7 +30,8 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
         let store = try state.open(access: .readWrite)
         defer { try? store.close() }
         if let checkpoint = try await store.checkpoint(signer: signer, now: Date()) {
-            print("checkpoint \(checkpoint.id): record \(checkpoint.sequence) signed (\(checkpoint.algorithm))")
+            let root = checkpoint.treeHead.map { ", tree size \($0.treeSize), root \($0.rootHash.hexString)" } ?? ""
+            print("checkpoint \(checkpoint.id): record \(checkpoint.sequence) signed (\(checkpoint.format), \(checkpoint.algorithm)\(root))")
         } else {
             print("nothing to sign: the chain is empty or its head is already checkpointed")
         }
