@@ -20,7 +20,7 @@ final class RevocationTests: XCTestCase {
             self.pki = pki
             directory = (NSTemporaryDirectory() as NSString).appendingPathComponent("kp-crl-\(UUID().uuidString)")
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory + "/index.txt", contents: Data())
+            _ = FileManager.default.createFile(atPath: directory + "/index.txt", contents: Data())
             try "01\n".write(toFile: directory + "/crlnumber", atomically: true, encoding: .utf8)
             try "[ ca ]\ndefault_ca = kp\n[ kp ]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 7\n"
                 .write(toFile: directory + "/ca.cnf", atomically: true, encoding: .utf8)

@@ -6,14 +6,19 @@ extension PartnerEndpoint {
     public func runUntilSignalled(
         logger: Logger, onListening: @escaping @Sendable (_ port: Int) -> Void = { _ in }
     ) async throws {
-        let group = ServiceGroup(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        let boundPort = self.boundPort
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            tasks.addTask {
-                if let port = try? await boundPort.wait(timeout: .seconds(120)) { onListening(port) }
-            }
-            try await tasks.waitForAll()
+        try await runListenerUntilSignalled(self, boundPort: boundPort, logger: logger, onListening: onListening)
+    }
+}
+
+/// Runs a listening service in its own `ServiceGroup` until SIGINT or SIGTERM, and reports its port once it is bound.
+func runListenerUntilSignalled(_ service: some Service, boundPort: BoundPort, logger: Logger,
+                               onListening: @escaping @Sendable (_ port: Int) -> Void) async throws {
+    let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        tasks.addTask {
+            if let port = try? await boundPort.wait(timeout: .seconds(120)) { onListening(port) }
         }
+        try await tasks.waitForAll()
     }
 }
