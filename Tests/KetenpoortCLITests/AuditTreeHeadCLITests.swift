@@ -79,6 +79,24 @@ final class AuditTreeHeadCLITests: XCTestCase {
         XCTAssertTrue(shown.stdout.contains("record 3: leaf 2, proof of 3 hash(es): verified"), shown.stdout)
         XCTAssertTrue(shown.stdout.contains("record 4: leaf 3, proof of 3 hash(es): verified"), shown.stdout)
 
+        // A witness cosigned the head of size 6; a rewritten store no longer gives the root it holds.
+        let latest = try await store.latestTreeHead()
+        let head = try XCTUnwrap(latest)
+        let witnessSigner = SoftwareCheckpointSigner(p256: P256.Signing.PrivateKey())
+        let cosignature = try WitnessCosignature.sign(head, witness: "inspectie", witnessedMillis: head.timeMillis + 1, signer: witnessSigner)
+        try await store.recordCosignature(witness: "inspectie", head: head, cosignature: cosignature, now: Date())
+        var other = head
+        other.rootHash = Data(repeating: 7, count: 32)     // what a witness holds after this host rewrote its trail
+        let otherCosignature = try WitnessCosignature.sign(other, witness: "ketenpartner", witnessedMillis: head.timeMillis + 1,
+                                                           signer: witnessSigner)
+        try await store.recordCosignature(witness: "ketenpartner", head: other, cosignature: otherCosignature, now: Date())
+        let witnessed = try await CLIRunner.run(["trail", "M-1", "--state-dir", directory, "--proof"])
+        assertExit(witnessed, 0)
+        XCTAssertTrue(witnessed.stdout.contains("record 3: leaf 2, proof of 3 hash(es): verified; witnessed by inspectie"), witnessed.stdout)
+        XCTAssertTrue(witnessed.stdout.contains("witness inspectie: latest cosigned size 6, the store's root"), witnessed.stdout)
+        XCTAssertTrue(witnessed.stdout.contains("witness ketenpartner: latest cosigned size 6, a root the store's records do NOT give"),
+                      witnessed.stdout)
+
         let late = try await CLIRunner.run(["trail", "M-late", "--state-dir", directory, "--proof", "--json"])
         assertExit(late, 0)
         let inclusion = try XCTUnwrap(try late.object()["inclusion"] as? [String: Any])

@@ -56,7 +56,9 @@ struct TrailCommand: AsyncParsableCommand {
                 throw OperatorFailure.refused("the audit trail holds no records for message \(messageId)")
             }
             let verification = try await TrailVerification.verify(trail, in: store)
-            let proofs = proof ? try await TrailProofs.make(trail, store: store, verifier: try headVerifier()) : nil
+            let proofs = proof
+                ? try await TrailProofs.make(trail, store: store, verifier: try headVerifier(), cosignatures: try await store.latestCosignatures())
+                : nil
             if proof && proofs == nil {
                 throw OperatorFailure.refused("there is no signed tree head yet to prove the records in")
             }

@@ -9,6 +9,16 @@ struct TrailProofs: Encodable {
         var leaf_index: Int64
         var proof: [String]
         var verified: Bool
+        /// The witnesses holding a head (whose root is the store's) that includes this record.
+        var witnessed_by: [String]
+    }
+
+    /// A witness's latest cosigned head of this gateway.
+    struct WitnessView: Encodable {
+        var witness: String
+        var tree_size: Int64
+        /// Whether the store's records give the root the witness cosigned (false: rewritten or truncated here).
+        var root_matches: Bool
     }
 
     /// The head the records are proved against.
@@ -19,10 +29,13 @@ struct TrailProofs: Encodable {
     var records: [RecordProof]
     /// Records newer than the head (not yet in a signed head).
     var not_yet_in_a_head: [Int64]
+    /// Each witness's latest cosigned head.
+    var witnesses: [WitnessView]
 
     /// Proves every record of `trail` in the latest tree head; nil if there is no head yet. Throws if the head's root is
     /// not the store's root at its size, its signature fails (when `verifier` is given), or a proof does not verify.
-    static func make(_ trail: [AuditRecord], store: any MessageStore, verifier: (any CheckpointVerifier)?) async throws -> TrailProofs? {
+    static func make(_ trail: [AuditRecord], store: any MessageStore, verifier: (any CheckpointVerifier)?,
+                     cosignatures: [StoredCosignature]) async throws -> TrailProofs? {
         guard let head = try await store.latestTreeHead() else { return nil }
         let signatureHolds = verifier.map { head.isValid(with: $0) }
         if signatureHolds == false {
@@ -31,6 +44,11 @@ struct TrailProofs: Encodable {
         guard try await store.rootHash(treeSize: head.treeSize) == head.rootHash else {
             throw OperatorFailure.refused("the records 1…\(head.treeSize) do not give the root the latest tree head signed")
         }
+        var witnesses: [WitnessView] = []
+        for stored in cosignatures.sorted(by: { $0.witness < $1.witness }) {
+            let local = try? await store.rootHash(treeSize: stored.head.treeSize)
+            witnesses.append(WitnessView(witness: stored.witness, tree_size: stored.head.treeSize, root_matches: local == stored.head.rootHash))
+        }
         var proofs: [RecordProof] = []
         for record in trail where record.sequence <= head.treeSize {
             let proof = try await store.inclusionProof(sequence: record.sequence, treeSize: head.treeSize)
@@ -38,10 +56,12 @@ struct TrailProofs: Encodable {
                                               size: Int(head.treeSize), proof: proof, root: head.rootHash) else {
                 throw OperatorFailure.refused("record \(record.sequence) is not included in the latest tree head (size \(head.treeSize))")
             }
-            proofs.append(RecordProof(seq: record.sequence, leaf_index: record.sequence - 1, proof: proof.map(\.hexString), verified: true))
+            let witnessedBy = witnesses.filter { $0.root_matches && $0.tree_size >= record.sequence }.map(\.witness)
+            proofs.append(RecordProof(seq: record.sequence, leaf_index: record.sequence - 1, proof: proof.map(\.hexString), verified: true,
+                                      witnessed_by: witnessedBy))
         }
         return TrailProofs(tree_head: head, head_signature_verified: signatureHolds, records: proofs,
-                           not_yet_in_a_head: trail.map(\.sequence).filter { $0 > head.treeSize })
+                           not_yet_in_a_head: trail.map(\.sequence).filter { $0 > head.treeSize }, witnesses: witnesses)
     }
 
     /// The text lines shown under the trail.
@@ -54,10 +74,18 @@ struct TrailProofs: Encodable {
         var lines = ["inclusion in the latest signed tree head: size \(tree_head.treeSize), root \(tree_head.rootHash.hexString), "
                      + "signed \(TimeText.time(Date(timeIntervalSince1970: Double(tree_head.timeMillis) / 1000))) (\(signature))"]
         for record in records {
-            lines.append("  record \(record.seq): leaf \(record.leaf_index), proof of \(record.proof.count) hash(es): verified")
+            let witnessed = record.witnessed_by.isEmpty ? "" : "; witnessed by \(record.witnessed_by.joined(separator: ", "))"
+            lines.append("  record \(record.seq): leaf \(record.leaf_index), proof of \(record.proof.count) hash(es): verified\(witnessed)")
         }
         for seq in not_yet_in_a_head {
             lines.append("  record \(seq): not yet in a signed tree head")
+        }
+        for witness in witnesses {
+            let root = witness.root_matches ? "the store's root" : "a root the store's records do NOT give"
+            lines.append("witness \(witness.witness): latest cosigned size \(witness.tree_size), \(root)")
+        }
+        if witnesses.isEmpty {
+            lines.append("no witness has cosigned a head of this gateway yet")
         }
         return lines
     }
