@@ -14,3 +14,17 @@ public struct AuditSettings: Codable, Sendable {
         self.checkpointEveryRecords = checkpointEveryRecords
     }
 }
+
+extension ConfigurationCheck {
+    /// Problems with when tree heads are signed: `checkpointIntervalSeconds` and `audit.checkpointEveryRecords`.
+    public static func auditProblems(_ configuration: GatewayConfiguration) -> [ConfigurationProblem] {
+        var problems: [ConfigurationProblem] = []
+        if let seconds = configuration.checkpointIntervalSeconds, seconds < 1 {
+            problems.append(ConfigurationProblem(key: "checkpointIntervalSeconds", problem: "must be at least 1 second"))
+        }
+        if let records = configuration.audit?.checkpointEveryRecords, records < 0 {
+            problems.append(ConfigurationProblem(key: "audit.checkpointEveryRecords", problem: "must be 0 (off) or more"))
+        }
+        return problems
+    }
+}

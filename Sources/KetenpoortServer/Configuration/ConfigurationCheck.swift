@@ -26,6 +26,7 @@ public struct ConfigurationCheck {
         checkRetry(configuration.retry)
         checkRetention(configuration, kinds: kinds)
         problems += Self.witnessProblems(configuration)
+        problems += Self.auditProblems(configuration)
         let revocation = Self.revocationFindings(configuration)
         problems += revocation.problems
         warnings += revocation.warnings
