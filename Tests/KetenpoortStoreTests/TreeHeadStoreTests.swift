@@ -87,6 +87,27 @@ final class TreeHeadStoreTests: XCTestCase {
         }
     }
 
+    func testProofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() async throws {
+        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+        for (round, messages) in [2, 1, 2, 2].enumerated() {               // heads at 4, 6, 10, 14 records
+            try await accept(store, messages, prefix: "E\(round)")
+            _ = try await store.checkpoint(signer: signer, now: testEpoch)
+        }
+        try await accept(store, 1, prefix: "F")                              // 16 records, the last two after every head
+        let tree = try await referenceTree(store)
+        XCTAssertEqual(tree.size, 16)
+        for newSize in 1...16 {
+            for oldSize in 1...newSize {
+                let proof = try await store.consistencyProof(oldSize: Int64(oldSize), newSize: Int64(newSize))
+                XCTAssertEqual(proof, try tree.consistencyProof(oldSize: oldSize, newSize: newSize), "\(oldSize) → \(newSize)")
+            }
+            for index in 0..<newSize {
+                let proof = try await store.inclusionProof(sequence: Int64(index + 1), treeSize: Int64(newSize))
+                XCTAssertEqual(proof, try tree.inclusionProof(index: index, size: newSize), "leaf \(index) of \(newSize)")
+            }
+        }
+    }
+
     func testDeletedCheckpointIsRefusedAndIfForcedReported() async throws {
         let directory = try makeStateDirectory(self)
         let store = try SQLiteStore.open(stateDirectory: directory)

@@ -42,7 +42,10 @@ extension SQLiteStore {
             guard oldSize >= 1, oldSize <= newSize else {
                 throw StoreError.invalidArgument("a consistency proof needs 1 ≤ old size ≤ new size (got \(oldSize), \(newSize))")
             }
-            return try TreeHeadQueries.tree(db, size: newSize).consistencyProof(oldSize: Int(oldSize), newSize: Int(newSize))
+            // From a signed head of the old size, only the records after it are read.
+            let hasher = try TreeRangeHasher(db, knownSize: oldSize)
+            _ = try hasher.hash(newSize - 1, newSize)    // the new size must exist
+            return try hasher.consistencyPath(oldSize, 0, newSize, true)
         }
     }
 
@@ -52,7 +55,9 @@ extension SQLiteStore {
             guard sequence >= 1, sequence <= treeSize else {
                 throw StoreError.invalidArgument("record \(sequence) is not in a tree of \(treeSize) records")
             }
-            return try TreeHeadQueries.tree(db, size: treeSize).inclusionProof(index: Int(sequence - 1), size: Int(treeSize))
+            let hasher = try TreeRangeHasher(db, knownSize: nil)
+            _ = try hasher.hash(treeSize - 1, treeSize)    // the tree size must exist
+            return try hasher.inclusionPath(sequence - 1, 0, treeSize)
         }
     }
 

@@ -31,17 +31,16 @@ enum TreeHeadQueries {
         return frontier
     }
 
-    /// The tree of the first `size` records (every leaf hash in memory; for proofs).
-    static func tree(_ db: Database, size: Int64) throws -> MerkleTree {
-        var leaves: [Data] = []
-        leaves.reserveCapacity(Int(size))
-        let hashes = try Data.fetchCursor(db, sql: "SELECT hash FROM audit WHERE seq <= ? ORDER BY seq", arguments: [size])
-        while let hash = try hashes.next() {
-            leaves.append(MerkleHash.leaf(hash))
-        }
-        guard Int64(leaves.count) == size else {
-            throw StoreError.invalidArgument("tree size \(size) is beyond the audit chain (\(leaves.count) records)")
-        }
-        return MerkleTree(leafHashes: leaves)
+    /// The stored frontier of a head of exactly `size` leaves, if its root is the root that head signed.
+    static func storedFrontier(_ db: Database, exactly size: Int64) throws -> MerkleFrontier? {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT root_hash, frontier FROM audit_checkpoints
+            WHERE format = ? AND frontier IS NOT NULL AND tree_size = ? ORDER BY id DESC LIMIT 1
+            """, arguments: [TreeHeadColumns.treeHeadFormat, size])
+        guard let row, let root: Data = row["root_hash"], let blob: Data = row["frontier"],
+              let frontier = MerkleFrontier(size: Int(size), subtreeRoots: TreeHeadColumns.splitFrontier(blob)),
+              frontier.root == root
+        else { return nil }
+        return frontier
     }
 }
