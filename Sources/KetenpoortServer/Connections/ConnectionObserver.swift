@@ -26,7 +26,8 @@ public struct ConnectionObserver: Sendable {
 
     func timedOut(peer: String, phase: String) {
         metrics?.connectionTimedOut(listener: listener, phase: phase)
-        log("connection timed out", peer: peer, reason: "\(phase)-timeout")
+        // A kept-alive connection closing when idle is normal; the other deadlines mean a slow or hostile peer.
+        log("connection timed out", peer: peer, reason: "\(phase)-timeout", level: phase == "idle" ? .debug : .notice)
     }
 
     func handshakeFailed(peer: String, reason: String) {
@@ -34,11 +35,11 @@ public struct ConnectionObserver: Sendable {
         log("TLS handshake refused", peer: peer, reason: reason)
     }
 
-    private func log(_ message: Logger.Message, peer: String, reason: String) {
-        guard let suppressed = budget.take() else { return }
+    private func log(_ message: Logger.Message, peer: String, reason: String, level: Logger.Level = .notice) {
+        guard logger.logLevel <= level, let suppressed = budget.take() else { return }
         var metadata: Logger.Metadata = ["listener": .string(listener), "peer": .string(peer), "reason": .string(reason)]
         if suppressed > 0 { metadata["suppressed_before"] = .stringConvertible(suppressed) }
-        logger.notice(message, metadata: metadata)
+        logger.log(level: level, message, metadata: metadata)
     }
 }
 
