@@ -28,14 +28,11 @@ extension MessageStore {
     }
 }
 
-/// Walks the records after a checkpoint: each must follow the previous one and hash to what it stores.
+/// Walks the records after a checkpoint: each must follow the previous one and hash to what it stores. (The next
+/// tree head extends the checkpoint's frontier over them; the frontier itself is checked against its signed root.)
 struct ChainExtension {
     private(set) var lastSequence: Int64 = 0
     private var lastHash = AuditEncoding.genesisHash
-    private var frontier: MerkleFrontier? = MerkleFrontier()
-
-    /// The Merkle root of every record walked (nil after a `KPCHECK1` checkpoint, which keeps no frontier).
-    var root: Data? { frontier?.root }
 
     /// Starts after `checkpoint`: its signature, its record and (for a tree head) its root and frontier must hold.
     mutating func start(at checkpoint: AuditCheckpoint, store: some MessageStore, verifier: any CheckpointVerifier) async throws -> AuditBreak? {
@@ -57,9 +54,9 @@ struct ChainExtension {
             return AuditBreak(sequence: record.sequence, rule: "hash",
                               explanation: "its stored hash does not match its contents (the record was altered)")
         }
-        frontier = checkpoint.frontier.flatMap { MerkleFrontier(size: Int(checkpoint.sequence), subtreeRoots: $0) }
         if let head = checkpoint.treeHead {
-            guard let restored = frontier, restored.root == head.rootHash, head.treeSize == checkpoint.sequence else {
+            let frontier = checkpoint.frontier.flatMap { MerkleFrontier(size: Int(checkpoint.sequence), subtreeRoots: $0) }
+            guard let frontier, frontier.root == head.rootHash, head.treeSize == checkpoint.sequence else {
                 return AuditBreak(sequence: checkpoint.sequence, checkpointId: checkpoint.id, rule: "checkpoint-frontier",
                                   explanation: "checkpoint \(checkpoint.id) keeps a frontier that does not give its signed root")
             }
@@ -88,7 +85,6 @@ struct ChainExtension {
             return AuditBreak(sequence: record.sequence, rule: "hash",
                               explanation: "its stored hash does not match its contents (the record was altered)")
         }
-        frontier?.append(leafHash: MerkleHash.leaf(record.hash))
         lastSequence = record.sequence
         lastHash = record.hash
         return nil
