@@ -120,6 +120,36 @@ final class RevocationTests: XCTestCase {
         _ = try? await task.value
     }
 
+    func testAReceiptSignedWithARevokedPartnerCertificateIsNotAcceptedAndTheDeliveryIsRetried() async throws {
+        let pki = try GatewayTestPKI.get()
+        let authority = try TestCRLAuthority(pki: pki)
+        let party = try XCTUnwrap(pki.manifest.party(named: "vt-rotterdam-rijnmond"))
+        try authority.revoke(pki.path(party.signingCertificate))
+        try authority.publish()
+        let partner = try await RunningPartner.start("vt-rotterdam-rijnmond")
+        var configuration = try RunningGateway.makeConfiguration(
+            partners: ["vt-rotterdam-rijnmond": partner.url], stateDirectory: nil,
+            retry: .init(initialDelaySeconds: 60, maxDelaySeconds: 60, maxAgeHours: 1, jitter: 0))
+        configuration.revocation = .init(crlFiles: [authority.crlFile])
+        let check = ConfigurationCheck(configuration)
+        XCTAssertTrue(check.problems.isEmpty, "a partner's revoked certificate is a warning, not a reason to stop: \(check.problems)")
+        XCTAssertTrue(check.warnings.contains { $0.key == "partners[0].signingCertificates[0]" }, "\(check.warnings)")
+        let gateway = try Gateway(configuration: configuration, logger: CapturedLogs().logger(label: "gateway"))
+        let task = Task { try await gateway.run(handleSignals: false) }
+        let port = try await gateway.intakePort.wait()
+        let client = try IntakeClient(tls: GatewayTestPKI.tls(pki, "politie-rotterdam"))
+        let id = UUID().uuidString.lowercased()
+        let posted = try await client.post(try GatewayExamples.zorgmelding(id: id), port: port)
+        XCTAssertEqual(posted.status, 202, posted.body)
+        try await eventually { try await gateway.store.status(messageId: id)?.deliveries.first?.state == .deferred }
+        let delivery = try await gateway.store.status(messageId: id)?.deliveries.first
+        XCTAssertEqual(delivery?.lastErrorClass?.rawValue, "receipt-invalid")
+        await client.shutdown()
+        await gateway.stop()
+        _ = try? await task.value
+        await partner.stop()
+    }
+
     func testConfigCheckReportsARevokedConfiguredCertificateAndAStaleList() throws {
         let pki = try GatewayTestPKI.get()
         let authority = try TestCRLAuthority(pki: pki)

@@ -19,18 +19,24 @@ extension ConfigurationCheck {
         if let refresh = revocation.refreshSeconds, !(refresh > 0) {
             problems.append(ConfigurationProblem(key: "revocation.refreshSeconds", problem: "must be positive"))
         }
-        let warnings = checker.staleLists(at: now).map { ConfigurationProblem(key: "revocation.crlFiles", problem: $0) }
-        var configured = [("signing.certificate", configuration.signing.certificate), ("intake.tls.certificate", configuration.intake.tls.certificate),
-                          ("courier.tls.certificate", configuration.courier.tls.certificate)]
-        for (index, partner) in configuration.partners.enumerated() {
-            configured += partner.signingCertificates.enumerated().map { ("partners[\(index)].signingCertificates[\($0.offset)]", $0.element) }
+        var warnings = checker.staleLists(at: now).map { ConfigurationProblem(key: "revocation.crlFiles", problem: $0) }
+        // Our own certificates must not be revoked; a partner's revoked receipt certificate is only no longer accepted.
+        let own = [("signing.certificate", configuration.signing.certificate), ("intake.tls.certificate", configuration.intake.tls.certificate),
+                   ("courier.tls.certificate", configuration.courier.tls.certificate)]
+        for (key, file) in own where isRevoked(file, checker) {
+            problems.append(ConfigurationProblem(key: key, problem: "the certificate in '\(file)' is revoked by a configured revocation list"))
         }
-        for (key, file) in configured {
-            guard let certificates = try? CertificateInfo.loadBundle(file: file) else { continue }
-            if certificates.contains(where: { checker.isRevoked(certificateDER: $0.derBytes) }) {
-                problems.append(ConfigurationProblem(key: key, problem: "the certificate in '\(file)' is revoked by a configured revocation list"))
+        for (index, partner) in configuration.partners.enumerated() {
+            for (offset, file) in partner.signingCertificates.enumerated() where isRevoked(file, checker) {
+                warnings.append(ConfigurationProblem(key: "partners[\(index)].signingCertificates[\(offset)]",
+                                                     problem: "the certificate in '\(file)' is revoked; receipts it signs are not accepted"))
             }
         }
         return (problems, warnings)
+    }
+
+    private static func isRevoked(_ file: String, _ checker: RevocationChecker) -> Bool {
+        guard let certificates = try? CertificateInfo.loadBundle(file: file) else { return false }
+        return certificates.contains { checker.isRevoked(certificateDER: $0.derBytes) }
     }
 }

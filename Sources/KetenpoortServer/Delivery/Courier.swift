@@ -11,10 +11,12 @@ public final class Courier: DeliveryTransport {
     private let receipts: ReceiptVerifier
     private let requestTimeout: TimeAmount
     private let maxReceiptBytes = 256 * 1024
+    private let revocation: RevocationChecker?
 
-    /// Creates a courier with its own connection pool.
+    /// Creates a courier with its own connection pool; a receipt signer that `revocation` revokes is no longer accepted.
     public init(tls: TLSFiles, receipts: ReceiptVerifier, connectTimeout: TimeInterval, requestTimeout: TimeInterval,
-                maxConnectionsPerHost: Int) throws {
+                maxConnectionsPerHost: Int, revocation: RevocationChecker? = nil) throws {
+        self.revocation = revocation
         var configuration = HTTPClient.Configuration(tlsConfiguration: try TLSPolicy.client(tls))
         configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)),
                                       read: .milliseconds(Int64(requestTimeout * 1000)))
@@ -76,8 +78,11 @@ public final class Courier: DeliveryTransport {
 
     private func verify(_ receipt: Data, messageId: String, payload: Data, partner: PartnerRoute) -> CourierOutcome {
         do {
+            // A pinned receipt certificate that a (refreshed) revocation list revokes no longer counts.
+            let signers = revocation.map { checker in partner.receiptSigners.filter { !checker.isRevoked(certificateDER: Array($0)) } }
+                ?? partner.receiptSigners
             let verified = try receipts.verify(receipt: receipt, forMessageId: messageId, sentBytes: payload,
-                                               expectedSigners: partner.receiptSigners)
+                                               expectedSigners: signers)
             switch verified.status {
             case .received:
                 return .delivered(receipt: receipt)

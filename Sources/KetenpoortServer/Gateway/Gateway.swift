@@ -80,7 +80,7 @@ public final class Gateway: Sendable {
         courier = try Courier(tls: configuration.courier.tls, receipts: receipts,
                               connectTimeout: TimeInterval(configuration.courier.connectTimeoutSeconds ?? 5),
                               requestTimeout: TimeInterval(configuration.courier.requestTimeoutSeconds ?? 30),
-                              maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4)
+                              maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4, revocation: revocation)
         let owner = LeaseOwner.forThisRun()
         self.owner = owner
         dispatcher = Dispatcher(store: store, transport: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
