@@ -109,11 +109,16 @@ final class AuditTreeHeadCLITests: XCTestCase {
         let intact = try await CLIRunner.run(["audit", "verify", "--state-dir", directory, "--public-key", publicKey])
         assertExit(intact, 0)
         XCTAssertTrue(intact.stdout.contains("3 checkpoints verified"), intact.stdout)
+        let reader = try SQLiteStore.openWithoutKeys(stateDirectory: directory)
+        let newest = try await reader.latestTreeHead()
+        try reader.close()
+        let latest = try XCTUnwrap(newest)
+        XCTAssertTrue(intact.stdout.contains("latest signed tree head: size 12, root \(latest.rootHash.hexString)"), intact.stdout)
         XCTAssertThrowsError(try runSQL(directory, "DELETE FROM audit_checkpoints WHERE id = 2"))
         try runSQL(directory, "DROP TRIGGER checkpoints_no_delete; DELETE FROM audit_checkpoints WHERE id = 2")
         let broken = try await CLIRunner.run(["audit", "verify", "--state-dir", directory, "--public-key", publicKey])
         assertExit(broken, 1)
-        XCTAssertTrue(broken.stdout.contains("checkpoint-deleted: checkpoint 2 is missing"), broken.stdout)
+        XCTAssertTrue(broken.stdout.contains("(checkpoint 2): checkpoint-deleted: checkpoint 2 is missing"), broken.stdout)
     }
 
     func testVerifyStateReportsADeliveredDeliveryEditedBackToQueued() async throws {

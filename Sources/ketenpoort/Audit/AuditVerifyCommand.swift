@@ -61,7 +61,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let report = try await store.verifyAuditChain(verifier: verifier) { checked in progress.update(checked) }
         progress.finish()
         if let broken = report.firstBreak {
-            print("BROKEN: first broken record \(broken.sequence): \(broken.rule): \(broken.explanation)")
+            let checkpoint = broken.checkpointId.map { " (checkpoint \($0))" } ?? ""
+            print("BROKEN: first broken record \(broken.sequence)\(checkpoint): \(broken.rule): \(broken.explanation)")
             print("checked \(report.recordCount) records before the break; \(report.checkpointCount) checkpoints")
             throw ExitCode(1)
         }
@@ -69,6 +70,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         try await verifyState(store: store)
         let head = report.headHash.hexString
         print("OK: \(report.recordCount) records, \(report.checkpointCount) checkpoints verified; head \(head)")
+        if let treeHead = try await store.latestTreeHead() {
+            print("latest signed tree head: size \(treeHead.treeSize), root \(treeHead.rootHash.hexString) (recomputed from the records)")
+        }
         if report.checkpointCount == 0 {
             print("warning: no checkpoints; truncation of the chain cannot be detected")
         }
