@@ -20,6 +20,10 @@ struct ServeCommand: AsyncParsableCommand {
             keys, another gateway on the state directory, a store written by a newer ketenpoort).
             --dev removes its temporary directory on exit unless --keep is given.
 
+            At start the gateway checks its audit trail (append-only triggers, contiguous checkpoints, the last
+            signed tree head and every record after it) and refuses a broken one with one line naming the first
+            bad record or checkpoint (exit 1); --accept-broken-audit starts anyway and records audit.broken-accepted.
+
             Examples:
               ketenpoort serve --dev
               ketenpoort serve --config /etc/ketenpoort/gateway.yaml
