@@ -28,8 +28,10 @@ enum AdminServer {
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    /// Queue depth per partner and state, and days left per certificate, read when scraped.
+    /// Queue depth and oldest message age per partner and state, and days left per certificate, read when scraped.
     static func refreshGauges(store: any MessageStore, metrics: GatewayMetrics, certificates: [(String, String)]) async {
+        await refreshOldestAges(store: store, metrics: metrics)
+        await refreshUnsignedAuditAge(store: store, metrics: metrics)
         if let counts = try? await store.countsByPartnerAndState() {
             var seen: Set<String> = []
             for count in counts {
@@ -47,5 +49,26 @@ enum AdminServer {
                 metrics.certificateDaysLeft(certificate: name, days: info.daysUntilExpiry())
             }
         }
+    }
+
+    /// The age of the oldest message per partner in each unfinished state (0 when a state is empty); zero-fills the outcome counters.
+    static func refreshOldestAges(store: any MessageStore, metrics: GatewayMetrics) async {
+        guard let queries = store as? any OperatorQueries, let summary = try? await queries.queueSummary() else { return }
+        let now = Date()
+        for partner in Set(summary.map(\.partner)) {
+            metrics.registerDeliveryOutcomes(partner: partner)
+            for state in DeliveryState.allCases where !state.isFinal {
+                let oldest = summary.first { $0.partner == partner && $0.state == state && $0.count > 0 }?.oldestReceivedAt
+                metrics.queueOldestAge(partner: partner, state: state.rawValue, seconds: oldest.map { now.timeIntervalSince($0) } ?? 0)
+            }
+        }
+    }
+
+    /// The age of the first audit record after the latest signed tree head (0 when every record is signed).
+    static func refreshUnsignedAuditAge(store: any MessageStore, metrics: GatewayMetrics) async {
+        guard let head = try? await store.latestTreeHead().map(\.treeSize) ?? 0,
+              let records = try? await store.auditRecords(afterSequence: head, limit: 1) else { return }
+        let age = records.first.map { Date().timeIntervalSince(Date(timeIntervalSince1970: Double($0.timeMillis) / 1000)) } ?? 0
+        metrics.auditUnsignedAge(seconds: age)
     }
 }

@@ -48,6 +48,25 @@ public struct GatewayMetrics: Sendable {
             .record(Double(count))
     }
 
+    /// Sets the age in seconds of the oldest message among a partner's deliveries in a state (0 when there are none).
+    public func queueOldestAge(partner: String, state: String, seconds: Double) {
+        Gauge(label: "ketenpoort_queue_oldest_age_seconds", dimensions: [("partner", partner), ("state", state)], factory: factory)
+            .record(max(0, seconds))
+    }
+
+    /// Makes a partner's delivery outcome counters exist at 0, so `increase()` sees their first failure or delivery.
+    public func registerDeliveryOutcomes(partner: String) {
+        for outcome in ["delivered", "deferred", "failed", "refused"] {
+            Counter(label: "ketenpoort_delivery_attempts_total", dimensions: [("partner", partner), ("outcome", outcome)],
+                    factory: factory).increment(by: 0)
+        }
+    }
+
+    /// Sets how long the oldest audit record not yet covered by a signed tree head has waited (0 when all are signed).
+    public func auditUnsignedAge(seconds: Double) {
+        Gauge(label: "ketenpoort_audit_unsigned_age_seconds", factory: factory).record(max(0, seconds))
+    }
+
     /// Sets the days until a configured certificate expires.
     public func certificateDaysLeft(certificate: String, days: Int) {
         Gauge(label: "ketenpoort_certificate_days_left", dimensions: [("certificate", certificate)], factory: factory).record(Double(days))
