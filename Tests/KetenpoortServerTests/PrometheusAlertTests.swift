@@ -77,6 +77,10 @@ final class PrometheusAlertTests: XCTestCase {
             try await eventually(60) { try await running.alertState(http, "KetenpoortPartnerStuck", partner: "vt-rotterdam-rijnmond") == "firing" }
             let scrape = try await running.get(http, "http://127.0.0.1:\(gateway.adminPort)/metrics")
             XCTAssertFalse(scrape.contains(id), "a message id is in the metrics")
+            XCTAssertTrue(scrape.contains("ketenpoort_delivery_attempts_total{partner=\"vt-rotterdam-rijnmond\",outcome=\"failed\"} 0"), scrape)
+            // The accepted message's audit records wait for the hourly checkpoint: their age is reported.
+            let unsigned = scrape.split(separator: "\n").first { $0.hasPrefix("ketenpoort_audit_unsigned_age_seconds ") }
+            XCTAssertGreaterThan(Double(unsigned?.split(separator: " ").last ?? "") ?? 0, 0, scrape)
             for query in try DashboardFile.queries(Self.dashboard) {
                 let answer = try await running.get(http, running.url("/api/v1/query", ["query": query]))
                 XCTAssertTrue(answer.contains("\"status\":\"success\""), "Prometheus refused the dashboard query \(query): \(answer)")
