@@ -20,8 +20,10 @@ final class GatewayProcess: @unchecked Sendable {
         throw HarnessError("the ketenpoort binary was not found next to the tests (run swift build first)")
     }
 
-    /// Writes the configuration as a file (JSON is YAML) and starts `ketenpoort serve --config` (plus `extraArguments`).
-    init(configuration: GatewayConfiguration, directory: URL, extraArguments: [String] = []) throws {
+    /// Writes the configuration as a file (JSON is YAML) and starts `ketenpoort serve --config` (plus `extraArguments`,
+    /// and `environment` added to this process's environment).
+    init(configuration: GatewayConfiguration, directory: URL, extraArguments: [String] = [],
+         environment: [String: String] = [:]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let file = directory.appendingPathComponent("gateway-\(UUID().uuidString.prefix(6)).yaml")
@@ -31,6 +33,9 @@ final class GatewayProcess: @unchecked Sendable {
         process = Process()
         process.executableURL = try Self.binary()
         process.arguments = ["serve", "--config", file.path] + extraArguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle

@@ -80,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
             printError("error: \(error)")
             throw ExitCode(2)
         }
+        // Under systemd (Type=notify): READY=1 once listening, watchdog pings, STOPPING=1 on SIGTERM.
+        let systemd = SystemdNotifier.fromEnvironment().map { notifier in Task { await notifier.follow(gateway) } }
+        defer { systemd?.cancel() }
         do {
             try await gateway.run()
         } catch {
