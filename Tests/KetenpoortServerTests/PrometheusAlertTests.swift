@@ -176,11 +176,13 @@ enum DashboardFile {
 /// A real `prometheus` server in its own temporary directory, scraping one target every second.
 final class RunningPrometheus: @unchecked Sendable {
     private let process: Process
+    private let directory: URL
     private let log: URL
     let port: Int
 
-    private init(process: Process, log: URL, port: Int) {
+    private init(process: Process, directory: URL, log: URL, port: Int) {
         self.process = process
+        self.directory = directory
         self.log = log
         self.port = port
     }
@@ -216,7 +218,7 @@ final class RunningPrometheus: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        return RunningPrometheus(process: process, log: log, port: port)
+        return RunningPrometheus(process: process, directory: directory, log: log, port: port)
     }
 
     /// The URL of `path` on this server with `query` parameters.
@@ -272,13 +274,14 @@ final class RunningPrometheus: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Sends SIGTERM and waits up to 20 s, then kills it.
+    /// Sends SIGTERM and waits up to 20 s, then kills it; removes its directory.
     func stop() async throws {
         process.terminate()
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
+        defer { try? FileManager.default.removeItem(at: directory) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
