@@ -60,14 +60,7 @@ public struct SystemdNotifier: Sendable {
     /// Follows a running gateway until cancelled: `READY=1` once the intake and admin listeners are bound (the store
     /// is open before `Gateway` exists), `WATCHDOG=1` every `watchdogInterval`, `STOPPING=1` on SIGTERM or SIGINT.
     public func follow(_ gateway: Gateway) async {
-        let signals = ShutdownSignalWatcher { [self] in _ = send("STOPPING=1") }
-        defer { signals.cancel() }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                guard let intake = try? await gateway.intakePort.wait(timeout: .seconds(3600)),
-                      let admin = try? await gateway.adminPort.wait(timeout: .seconds(3600)) else { return }
-                send("READY=1\nSTATUS=intake on port \(intake), admin on port \(admin)")
-            }
             if let watchdogInterval {
                 group.addTask {
                     while !Task.isCancelled {
@@ -76,7 +69,19 @@ public struct SystemdNotifier: Sendable {
                     }
                 }
             }
-            await group.waitForAll()
+            guard let intake = try? await gateway.intakePort.wait(timeout: .seconds(3600)),
+                  let admin = try? await gateway.adminPort.wait(timeout: .seconds(3600)) else {
+                group.cancelAll()
+                return
+            }
+            send("READY=1\nSTATUS=intake on port \(intake), admin on port \(admin)")
+            // Watched from here on, next to the gateway's service group, which handles the signal (graceful shutdown).
+            let signals = ShutdownSignalWatcher { [self] in _ = send("STOPPING=1") }
+            defer { signals.cancel() }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(3600))
+            }
+            group.cancelAll()
         }
     }
 }
@@ -89,8 +94,7 @@ final class ShutdownSignalWatcher {
     init(action: @escaping @Sendable () -> Void) {
         let queue = DispatchQueue(label: "ketenpoort.systemd-signals")
         sources = [SIGTERM, SIGINT].map { number in
-            // As ServiceLifecycle does: the signal is ignored by default and delivered to dispatch sources only.
-            signal(number, SIG_IGN)
+            // As ServiceLifecycle does on Linux: libdispatch takes the signal over; no signal() disposition here.
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler(handler: action)
             source.resume()
