@@ -240,7 +240,10 @@ final class GatewayLoopFailureTests: XCTestCase {
             digest: Data(repeating: 1, count: 32), receivedAt: now, signedAt: now, urgent: false,
             payload: Data("<Zorgmelding/>".utf8), retentionDeadline: now.addingTimeInterval(86_400)),
             recipients: ["vt-rotterdam-rijnmond"])
-        let queue = try DatabaseQueue(path: state + "/" + SQLiteStore.databaseFileName)
+        // The running gateway writes too (its heads): wait for its lock instead of failing on SQLITE_BUSY.
+        var busy = Configuration()
+        busy.busyMode = .timeout(10)
+        let queue = try DatabaseQueue(path: state + "/" + SQLiteStore.databaseFileName, configuration: busy)
         try await queue.write { db in try db.execute(sql: "DROP TABLE audit_checkpoints") }
         try queue.close()
         let started = ContinuousClock.now
