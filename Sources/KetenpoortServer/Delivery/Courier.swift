@@ -10,6 +10,7 @@ public final class Courier: DeliveryTransport {
     private let client: HTTPClient
     private let receipts: ReceiptVerifier
     private let requestTimeout: TimeAmount
+    private let connectTimeout: TimeAmount
     private let maxReceiptBytes = 256 * 1024
     private let revocation: RevocationChecker?
 
@@ -21,11 +22,15 @@ public final class Courier: DeliveryTransport {
         configuration.timeout = .init(connect: .milliseconds(Int64(connectTimeout * 1000)),
                                       read: .milliseconds(Int64(requestTimeout * 1000)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
+        // A refused connection fails the attempt at once; the dispatcher's backoff retries, not the pool (which
+        // would otherwise retry until the connect timeout, holding the partner's slot).
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.receipts = receipts
         self.requestTimeout = .milliseconds(Int64(requestTimeout * 1000))
+        self.connectTimeout = .milliseconds(Int64(connectTimeout * 1000))
     }
 
     /// Closes the connection pool.
@@ -40,17 +45,16 @@ public final class Courier: DeliveryTransport {
         request.headers.add(name: "Content-Type", value: "application/xml")
         request.headers.add(name: "X-Ketenpoort-Bericht-Id", value: messageId)
         request.body = .bytes(ByteBuffer(bytes: payload))
+        let endpoint = DeliveryErrorText.endpoint(of: partner.endpoint)
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
             response = try await client.execute(request, timeout: requestTimeout)
             body = try await response.body.collect(upTo: maxReceiptBytes)
-        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return .retry(errorClass: "timeout", text: "no answer in time")
-        } catch is NIOSSLError {
-            return .retry(errorClass: "tls", text: "TLS handshake with the partner failed")
         } catch {
-            return .retry(errorClass: "connection", text: "cannot reach the partner (\(type(of: error)))")
+            let failure = DeliveryErrorText.transportFailure(error, endpoint: endpoint, connectTimeout: connectTimeout,
+                                                             readTimeout: requestTimeout)
+            return .retry(errorClass: failure.errorClass, text: failure.text)
         }
         let code = Int(response.status.code)
         switch code {
@@ -62,7 +66,7 @@ public final class Courier: DeliveryTransport {
                case .tryLater(let receipt) = verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner) {
                 return .tryLater(receipt: receipt)
             }
-            return .retry(errorClass: "http-retryable", text: "HTTP \(code)")
+            return .retry(errorClass: "http-retryable", text: DeliveryErrorText.httpStatus(code, endpoint: endpoint))
         default:
             // A partner may explain a 4xx with a signed refusal; without one the refusal is permanent anyway.
             switch verify(Data(buffer: body), messageId: messageId, payload: payload, partner: partner) {
@@ -71,7 +75,7 @@ public final class Courier: DeliveryTransport {
             case .tryLater(let receipt):
                 return .tryLater(receipt: receipt)
             default:
-                return .permanent(errorClass: "http-permanent", text: "HTTP \(code)")
+                return .permanent(errorClass: "http-permanent", text: DeliveryErrorText.httpStatus(code, endpoint: endpoint))
             }
         }
     }
@@ -92,7 +96,9 @@ public final class Courier: DeliveryTransport {
                 return .refused(reason: "\(reason)", receipt: receipt)
             }
         } catch {
-            return .retry(errorClass: "receipt-invalid", text: "receipt not accepted: \(error)")
+            let reason = (error as? ReceiptVerificationError)?.reason ?? "\(type(of: error))"
+            return .retry(errorClass: "receipt-invalid",
+                          text: DeliveryErrorText.receiptNotAccepted(reason, endpoint: DeliveryErrorText.endpoint(of: partner.endpoint)))
         }
     }
 }

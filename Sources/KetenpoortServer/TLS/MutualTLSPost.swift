@@ -21,6 +21,8 @@ public enum MutualTLSPost {
     ) async throws -> Answer {
         var configuration = HTTPClient.Configuration(tlsConfiguration: try TLSPolicy.client(tls))
         configuration.timeout = .init(connect: .seconds(10), read: timeout)
+        // A refused connection (nothing listening) fails at once instead of being retried until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             var request = HTTPClientRequest(url: url)

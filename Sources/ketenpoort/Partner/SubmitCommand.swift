@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetenpoortServer
+import NIOCore
 
 /// `ketenpoort submit`: posts a file over mutual TLS and prints the answer.
 struct SubmitCommand: AsyncParsableCommand {
@@ -59,7 +60,9 @@ struct SubmitCommand: AsyncParsableCommand {
         do {
             answer = try await MutualTLSPost.post(body, to: url, tls: tls, contentType: contentType)
         } catch {
-            printError("error: request to \(url) failed: \(error)")
+            let failure = DeliveryErrorText.transportFailure(error, endpoint: DeliveryErrorText.endpoint(of: url),
+                                                             connectTimeout: .seconds(10), readTimeout: .seconds(30))
+            printError("error: request to \(url) failed: \(failure.text)")
             throw ExitCode(1)
         }
         print("HTTP \(answer.status)")
