@@ -185,13 +185,13 @@ public final class Dispatcher: Service, Sendable {
         let next = now.addingTimeInterval(retry.delay(afterAttempts: delivery.attempts))
         if next.timeIntervalSince(leased.receivedAt) > retry.maxAge {
             metrics.deliveryAttempt(partner: delivery.partner, outcome: "failed")
-            await transition(metadata.merging(["outcome": "expired", "error_class": "\(errorClass.rawValue)"]) { $1 }) {
+            await transition(metadata.merging(["outcome": "expired", "error_class": "\(errorClass.rawValue)", "error_text": "\(text)"]) { $1 }) {
                 try await self.store.fail(delivery.id, owner: self.owner, token: leased.token, errorClass: .expired,
                                           errorText: "given up after the maximum age; last error: \(text)", now: now)
             }
         } else {
             metrics.deliveryAttempt(partner: delivery.partner, outcome: "deferred")
-            await transition(metadata.merging(["outcome": "deferred", "error_class": "\(errorClass.rawValue)"]) { $1 }) {
+            await transition(metadata.merging(["outcome": "deferred", "error_class": "\(errorClass.rawValue)", "error_text": "\(text)"]) { $1 }) {
                 try await self.store.deferDelivery(delivery.id, owner: self.owner, token: leased.token, until: next, errorClass: errorClass,
                                                    errorText: text, receipt: receipt, now: now)
             }
@@ -203,7 +203,7 @@ public final class Dispatcher: Service, Sendable {
                       now: Date? = nil) async {
         let delivery = leased.delivery
         metrics.deliveryAttempt(partner: delivery.partner, outcome: "failed")
-        await transition(metadata.merging(["outcome": "failed", "error_class": "\(errorClass.rawValue)"]) { $1 }) {
+        await transition(metadata.merging(["outcome": "failed", "error_class": "\(errorClass.rawValue)", "error_text": "\(text)"]) { $1 }) {
             try await self.store.fail(delivery.id, owner: self.owner, token: leased.token, errorClass: errorClass, errorText: text,
                                       now: now ?? self.clock.now())
         }

@@ -19,6 +19,8 @@ struct DeliveryAttempt: Sendable, Equatable {
     var errorClass: String?
     /// SHA-256 of the receipt, if one came back.
     var receiptSHA256: String?
+    /// What went wrong, in words (endpoint and cause), when the store still has it: only the latest failed attempt's.
+    var errorText: String? = nil
 
     /// How long the attempt took, if it ended.
     var duration: TimeInterval? { endedAt.map { $0.timeIntervalSince(startedAt) } }
@@ -33,6 +35,18 @@ enum AttemptHistory {
         AuditEvent.deliveryRefused.rawValue: "refused",
         AuditEvent.deliveryLeaseReturned.rawValue: "lease-returned",
     ]
+
+    /// The attempts, with each delivery's last error text (the store keeps only the latest) on its last failed attempt.
+    static func attempts(from trail: [AuditRecord], deliveries: [DeliveryRecord]) -> [DeliveryAttempt] {
+        var attempts = attempts(from: trail)
+        for delivery in deliveries {
+            guard let text = delivery.lastErrorText, !text.isEmpty,
+                  let index = attempts.lastIndex(where: { $0.deliveryId == delivery.id && $0.errorClass != nil })
+            else { continue }
+            attempts[index].errorText = text
+        }
+        return attempts
+    }
 
     /// Pairs every `delivery.leased` with the following transition of the same delivery, in trail order.
     static func attempts(from trail: [AuditRecord]) -> [DeliveryAttempt] {

@@ -15,7 +15,7 @@ struct MessageView {
     /// Builds the view from the store's status and the message's audit trail.
     init(status: MessageStatus, trail: [AuditRecord]) {
         self.status = status
-        self.attempts = AttemptHistory.attempts(from: trail)
+        self.attempts = AttemptHistory.attempts(from: trail, deliveries: status.deliveries)
         var digests: [Int64: String] = [:]
         for record in trail {
             let fields = AuditDetail.fields(record.detail)
@@ -61,6 +61,12 @@ struct MessageView {
             if !table.rows.isEmpty {
                 lines.append(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             }
+            for attempt in attempts where attempt.deliveryId == delivery.id {
+                if let text = attempt.errorText { lines.append("  attempt \(attempt.number) error: \(text)") }
+            }
+            if let text = delivery.lastErrorText, !attempts.contains(where: { $0.deliveryId == delivery.id && $0.errorText != nil }) {
+                lines.append("  last error: \(text)")
+            }
             if let receipt = delivery.receipt {
                 let summary = ReceiptSummary(receipt, sha256: receiptDigests[delivery.id])
                 lines.append("  receipt: \(summary.status ?? "?")\(summary.refusal_reason.map { " (\($0))" } ?? ""), "
@@ -82,12 +88,12 @@ struct MessageView {
                 DeliveryJSON(
                     delivery_id: delivery.id, partner: delivery.partner, state: delivery.state.rawValue,
                     attempts: delivery.attempts, next_attempt_at: TimeText.json(delivery.nextAttemptAt),
-                    last_error_class: delivery.lastErrorClass?.rawValue,
+                    last_error_class: delivery.lastErrorClass?.rawValue, last_error_text: delivery.lastErrorText,
                     attempt_history: attempts.filter { $0.deliveryId == delivery.id }.map { attempt in
                         AttemptJSON(
                             attempt: attempt.number, started_at: TimeText.json(attempt.startedAt),
                             ended_at: TimeText.json(attempt.endedAt), outcome: attempt.outcome,
-                            error_class: attempt.errorClass,
+                            error_class: attempt.errorClass, error_text: attempt.errorText,
                             duration_ms: attempt.duration.map { Int(($0 * 1000).rounded()) })
                     },
                     receipt: delivery.receipt.map { ReceiptSummary($0, sha256: receiptDigests[delivery.id]) })
@@ -120,6 +126,7 @@ struct DeliveryJSON: Encodable {
     var attempts: Int
     var next_attempt_at: String?
     var last_error_class: String?
+    var last_error_text: String?
     var attempt_history: [AttemptJSON]
     var receipt: ReceiptSummary?
 }
@@ -131,5 +138,6 @@ struct AttemptJSON: Encodable {
     var ended_at: String?
     var outcome: String
     var error_class: String?
+    var error_text: String?
     var duration_ms: Int?
 }
