@@ -5,27 +5,47 @@ import XCTest
 
 /// An operator sees why a delivery fails (`queue show`, `--json`), and `submit` to a stopped gateway fails at once.
 final class WhyItFailsTests: XCTestCase {
-    func testQueueShowPrintsTheStoredErrorTextOfTheFailedAttempt() async throws {
+    func testQueueShowPrintsErrorTextsAndTrailNamesTheEndpoint() async throws {
         let filled = try await FilledStore.make(self)
-        let text = "connection refused by https://shn.example:9501 (nothing listens on that port)"
-        let leased = try await filled.store.leaseEveryPartner(owner: "test-courier", perPartner: 1_000, leaseDuration: 60, now: Date())
-        let shn = try XCTUnwrap(leased.first { $0.delivery.partner == "shn" })
-        _ = try await filled.store.deferDelivery(shn.delivery.id, owner: "test-courier", token: shn.token,
-                                                 until: Date().addingTimeInterval(600), errorClass: .connection,
-                                                 errorText: text, now: Date())
+        let first = "TLS handshake with https://shn.example:9501 failed: CERTIFICATE_VERIFY_FAILED"
+        let second = "connection refused by https://shn.example:9501 (nothing listens on that port)"
+        let start = Date()
+        try await deferShn(filled, errorClass: .connection, text: first, now: start)
+        try await deferShn(filled, errorClass: .connection, text: second, now: start.addingTimeInterval(601))
         let id = try filled.message("shn")
 
         let shown = try await filled.cli("queue", "show", id)
         assertExit(shown, 0)
-        XCTAssertTrue(shown.stdout.contains("attempt 1 error: \(text)"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("attempt 1 error: connection at https://shn.example:9501"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("attempt 2 error: \(second)"), shown.stdout)
 
         let json = try await filled.cli("queue", "show", id, "--json")
         assertExit(json, 0)
         let delivery = try XCTUnwrap((try json.object()["deliveries"] as? [[String: Any]])?.first)
-        XCTAssertEqual(delivery["last_error_text"] as? String, text)
-        let attempt = try XCTUnwrap((delivery["attempt_history"] as? [[String: Any]])?.first)
-        XCTAssertEqual(attempt["error_class"] as? String, "connection")
-        XCTAssertEqual(attempt["error_text"] as? String, text)
+        XCTAssertEqual(delivery["last_error_text"] as? String, second)
+        let attempts = try XCTUnwrap(delivery["attempt_history"] as? [[String: Any]])
+        XCTAssertEqual(attempts.map { $0["endpoint"] as? String }, ["https://shn.example:9501", "https://shn.example:9501"])
+        XCTAssertEqual(attempts.map { $0["error_class"] as? String }, ["connection", "connection"])
+        XCTAssertEqual(attempts.last?["error_text"] as? String, second)
+
+        let trail = try await filled.cli("trail", id, "--json")
+        assertExit(trail, 0)
+        let records = try XCTUnwrap(try trail.object()["records"] as? [[String: Any]])
+        let deferred = records.filter { $0["event"] as? String == AuditEvent.deliveryDeferred.rawValue }.compactMap { $0["detail"] as? String }
+        XCTAssertEqual(deferred.count, 2)
+        for detail in deferred {
+            XCTAssertTrue(detail.contains("error=connection") && detail.contains("endpoint=https://shn.example:9501"), detail)
+            XCTAssertFalse(detail.contains("refused") || detail.contains("CERTIFICATE"), "only endpoint and class: \(detail)")
+        }
+    }
+
+    /// Leases everything due at `now` and defers the SHN delivery with `text`.
+    private func deferShn(_ filled: FilledStore, errorClass: ErrorClass, text: String, now: Date) async throws {
+        let leased = try await filled.store.leaseEveryPartner(owner: "test-courier", perPartner: 1_000, leaseDuration: 60, now: now)
+        let shn = try XCTUnwrap(leased.first { $0.delivery.partner == "shn" })
+        _ = try await filled.store.deferDelivery(shn.delivery.id, owner: "test-courier", token: shn.token,
+                                                 until: now.addingTimeInterval(600), errorClass: errorClass,
+                                                 errorText: text, now: now.addingTimeInterval(0.05))
     }
 
     func testSubmitToAStoppedGatewayFailsWithinASecondSayingRefused() async throws {

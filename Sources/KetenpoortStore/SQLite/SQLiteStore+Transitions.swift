@@ -48,7 +48,7 @@ extension SQLiteStore {
                         last_error_class = ?, last_error_text = ?, updated_ms = ? WHERE id = ?
                     """).execute(
                 arguments: [untilMillis, untilMillis, errorClass.rawValue, text, nowMillis, before.id])
-            return "attempt=\(before.attempts) until=\(untilMillis) error=\(errorClass.rawValue)" + receiptDetail
+            return "attempt=\(before.attempts) until=\(untilMillis) error=\(errorClass.rawValue)" + receiptDetail + auditEndpoint(text)
         }
     }
 
@@ -60,7 +60,7 @@ extension SQLiteStore {
         let text = AuditText.clean(errorText)
         return try await transition(delivery, rule: rule, actor: .system, now: now) { db, before, nowMillis in
             try Self.markFailed(db, id: before.id, errorClass: errorClass, text: text, nowMillis: nowMillis)
-            return "attempt=\(before.attempts) error=\(errorClass.rawValue)"
+            return "attempt=\(before.attempts) error=\(errorClass.rawValue)" + auditEndpoint(text)
         }
     }
 
@@ -207,4 +207,13 @@ extension SQLiteStore {
             throw StoreError.invalidArgument("an operator action needs a reason")
         }
     }
+}
+
+/// ` endpoint=scheme://host:port` when an error text names a partner endpoint, else empty: the audit detail carries
+/// the endpoint and the error class, never the rest of the text.
+private func auditEndpoint(_ text: String) -> String {
+    guard let pattern = try? NSRegularExpression(pattern: "https?://[A-Za-z0-9.\\-\\[\\]:]+:[0-9]+"),
+          let match = pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+          let range = Range(match.range, in: text) else { return "" }
+    return " endpoint=" + text[range]
 }

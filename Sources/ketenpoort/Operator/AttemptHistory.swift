@@ -19,6 +19,8 @@ struct DeliveryAttempt: Sendable, Equatable {
     var errorClass: String?
     /// SHA-256 of the receipt, if one came back.
     var receiptSHA256: String?
+    /// The partner endpoint (`scheme://host:port`) the attempt failed on, as its audit record names it.
+    var endpoint: String? = nil
     /// What went wrong, in words (endpoint and cause), when the store still has it: only the latest failed attempt's.
     var errorText: String? = nil
 
@@ -69,6 +71,7 @@ enum AttemptHistory {
                 attempts[index].outcome = outcome
                 attempts[index].errorClass = fields["error"] ?? (outcome == "refused" ? ErrorClass.refused.rawValue : nil)
                 attempts[index].receiptSHA256 = fields["receipt-sha256"]
+                attempts[index].endpoint = fields["endpoint"]
                 open[delivery] = nil
             }
         }

@@ -62,7 +62,11 @@ struct MessageView {
                 lines.append(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             }
             for attempt in attempts where attempt.deliveryId == delivery.id {
-                if let text = attempt.errorText { lines.append("  attempt \(attempt.number) error: \(text)") }
+                if let text = attempt.errorText {
+                    lines.append("  attempt \(attempt.number) error: \(text)")
+                } else if let errorClass = attempt.errorClass, let endpoint = attempt.endpoint {
+                    lines.append("  attempt \(attempt.number) error: \(errorClass) at \(endpoint)")
+                }
             }
             if let text = delivery.lastErrorText, !attempts.contains(where: { $0.deliveryId == delivery.id && $0.errorText != nil }) {
                 lines.append("  last error: \(text)")
@@ -93,7 +97,7 @@ struct MessageView {
                         AttemptJSON(
                             attempt: attempt.number, started_at: TimeText.json(attempt.startedAt),
                             ended_at: TimeText.json(attempt.endedAt), outcome: attempt.outcome,
-                            error_class: attempt.errorClass, error_text: attempt.errorText,
+                            error_class: attempt.errorClass, error_text: attempt.errorText, endpoint: attempt.endpoint,
                             duration_ms: attempt.duration.map { Int(($0 * 1000).rounded()) })
                     },
                     receipt: delivery.receipt.map { ReceiptSummary($0, sha256: receiptDigests[delivery.id]) })
@@ -139,5 +143,6 @@ struct AttemptJSON: Encodable {
     var outcome: String
     var error_class: String?
     var error_text: String?
+    var endpoint: String?
     var duration_ms: Int?
 }
