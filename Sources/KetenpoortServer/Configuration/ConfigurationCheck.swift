@@ -25,6 +25,7 @@ public struct ConfigurationCheck {
         checkRouting(configuration)
         checkRetry(configuration.retry)
         checkRetention(configuration, kinds: kinds)
+        problems += Self.stateDirectoryProblems(configuration)
         problems += Self.witnessProblems(configuration)
         problems += Self.auditProblems(configuration)
         let revocation = Self.revocationFindings(configuration)

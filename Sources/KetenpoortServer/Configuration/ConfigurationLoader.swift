@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads the YAML configuration and resolves relative paths against the file's directory.
 public enum ConfigurationLoader {
@@ -14,14 +13,26 @@ public enum ConfigurationLoader {
 
     /// Decodes YAML text; relative paths are taken relative to `baseDirectory`.
     public static func decode(_ text: String, baseDirectory: URL) throws -> GatewayConfiguration {
-        do {
-            var configuration = try YAMLDecoder().decode(GatewayConfiguration.self, from: text)
+        do throws(StrictYAML.Failure) {
+            var configuration = try StrictYAML.decode(GatewayConfiguration.self, from: text)
             configuration.resolvePaths(relativeTo: baseDirectory)
             return configuration
-        } catch let error as DecodingError {
-            throw ConfigurationError([ConfigurationProblem(decodingError: error)])
-        } catch let error as YamlError {
-            throw ConfigurationError([ConfigurationProblem(key: "(syntax)", problem: "not valid YAML: \(error)")])
+        } catch {
+            throw ConfigurationError(error.problems)
+        }
+    }
+}
+
+extension StrictYAML.Failure {
+    /// The failure as configuration problems, one per unknown key.
+    var problems: [ConfigurationProblem] {
+        switch self {
+        case .syntax:
+            [ConfigurationProblem(key: key, problem: syntaxText ?? "not valid YAML")]
+        case .decoding(let error):
+            [ConfigurationProblem(decodingError: error)]
+        case .unknownKeys(let keys):
+            keys.map { ConfigurationProblem(key: $0.path, problem: $0.message) }
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 extension PartnerEndpointConfiguration {
     /// Reads and checks a YAML configuration file; errors name the file and the key.
@@ -9,12 +8,18 @@ extension PartnerEndpointConfiguration {
         }
         let text = String(decoding: data, as: UTF8.self)
         let configuration: PartnerEndpointConfiguration
-        do {
-            configuration = try YAMLDecoder().decode(PartnerEndpointConfiguration.self, from: text)
-        } catch let error as DecodingError {
-            throw describe(error, file: path)
+        do throws(StrictYAML.Failure) {
+            configuration = try StrictYAML.decode(PartnerEndpointConfiguration.self, from: text)
         } catch {
-            throw PartnerConfigurationError(file: path, key: "", problem: "not valid YAML (\(error))")
+            switch error {
+            case .decoding(let decodingError):
+                throw describe(decodingError, file: path)
+            case .syntax:
+                throw PartnerConfigurationError(file: path, key: "", problem: error.syntaxText ?? "not valid YAML")
+            case .unknownKeys(let keys):
+                let others = keys.count > 1 ? " (and \(keys.count - 1) more unknown: \(keys.dropFirst().map(\.path).joined(separator: ", ")))" : ""
+                throw PartnerConfigurationError(file: path, key: keys.first?.path ?? "", problem: (keys.first?.message ?? "unknown key") + others)
+            }
         }
         try configuration.check(file: path)
         return configuration

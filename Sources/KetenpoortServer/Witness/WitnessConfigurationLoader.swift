@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 extension WitnessConfiguration {
     /// Reads and checks a YAML witness configuration; errors name the file and the key.
@@ -8,12 +7,17 @@ extension WitnessConfiguration {
             throw WitnessConfigurationError(file: path, problems: ["cannot read the file"])
         }
         let configuration: WitnessConfiguration
-        do {
-            configuration = try YAMLDecoder().decode(WitnessConfiguration.self, from: String(decoding: data, as: UTF8.self))
-        } catch let error as DecodingError {
-            throw WitnessConfigurationError(file: path, problems: [describe(error)])
+        do throws(StrictYAML.Failure) {
+            configuration = try StrictYAML.decode(WitnessConfiguration.self, from: String(decoding: data, as: UTF8.self))
         } catch {
-            throw WitnessConfigurationError(file: path, problems: ["not valid YAML (\(error))"])
+            switch error {
+            case .decoding(let decodingError):
+                throw WitnessConfigurationError(file: path, problems: [describe(decodingError)])
+            case .syntax:
+                throw WitnessConfigurationError(file: path, problems: [error.syntaxText ?? "not valid YAML"])
+            case .unknownKeys(let keys):
+                throw WitnessConfigurationError(file: path, problems: keys.map { "\($0.path): \($0.message)" })
+            }
         }
         let problems = configuration.problems
         guard problems.isEmpty else { throw WitnessConfigurationError(file: path, problems: problems) }
