@@ -3,9 +3,13 @@ import ArgumentParser
 /// The `ketenpoort` command: the gateway daemon and the operators' tool in one binary.
 @main
 struct Ketenpoort: AsyncParsableCommand {
+    /// The release this binary is; `ketenpoort --version` prints it. Change it here only.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "ketenpoort",
         abstract: "Message gateway between the Dutch police and its chain partners.",
+        version: version,
         subcommands: [
             ValidateCommand.self,
             SignCommand.self,
