@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import KetenpoortServer
+import KetenpoortStore
+import KetenpoortTesting
 import NIOCore
 import XCTest
 
@@ -56,6 +58,23 @@ final class DeliveryErrorTextTests: XCTestCase {
         guard case .retry(let errorClass, let text) = outcome else { return XCTFail("expected a retry, got \(outcome)") }
         XCTAssertEqual(errorClass, "connection")
         XCTAssertTrue(text.hasPrefix("host not found (DNS) for https://ketenpoort-test.invalid:9501"), text)
+    }
+
+    func testTheDispatchersDeferredLogLineCarriesTheErrorText() async throws {
+        let rig = try DispatcherRig(partners: ["shn": 1])
+        defer { rig.temporary.remove() }
+        let accepted = try await rig.accept(1, for: "shn")
+        let id = try XCTUnwrap(accepted.first)
+        let text = "connection refused by https://shn.invalid:443 (nothing listens on that port)"
+        await rig.transport.answerOnce([.retry(errorClass: "connection", text: text)], for: "shn")
+        let run = rig.start()
+        try await waitUntil("the delivery deferred") {
+            try await rig.store.status(messageId: id)?.deliveries.first?.state == .deferred
+        }
+        try await rig.stop(run)
+        let line = try XCTUnwrap(rig.logs.entries.first { $0.metadata["outcome"] == "deferred" })
+        XCTAssertEqual(line.metadata["error_class"], "connection")
+        XCTAssertEqual(line.metadata["error_text"], text)
     }
 
     func testEndpointKeepsSchemeHostAndPortOnly() {
