@@ -38,13 +38,15 @@ enum AttemptHistory {
         AuditEvent.deliveryLeaseReturned.rawValue: "lease-returned",
     ]
 
-    /// The attempts, with each delivery's last error text (the store keeps only the latest) on its last failed attempt.
+    /// The attempts, with each delivery's last error text (the store keeps only the latest) on its last failed attempt
+    /// when that attempt's error class is the delivery's last one.
     static func attempts(from trail: [AuditRecord], deliveries: [DeliveryRecord]) -> [DeliveryAttempt] {
         var attempts = attempts(from: trail)
         for delivery in deliveries {
             guard let text = delivery.lastErrorText, !text.isEmpty,
-                  let index = attempts.lastIndex(where: { $0.deliveryId == delivery.id && $0.errorClass != nil })
-            else { continue }
+                  let index = attempts.lastIndex(where: { $0.deliveryId == delivery.id && $0.errorClass != nil }),
+                  attempts[index].errorClass == delivery.lastErrorClass?.rawValue
+            else { continue }  // e.g. an operator failed it after the attempt: `queue show` prints it as the last error
             attempts[index].errorText = text
         }
         return attempts
