@@ -12,7 +12,7 @@ struct QueueStatusCommand: AsyncParsableCommand {
               ketenpoort queue status --config /etc/ketenpoort/gateway.yaml
               ketenpoort queue status --state-dir /var/lib/ketenpoort --age
               ketenpoort queue status --state-dir /var/lib/ketenpoort --json
-              ketenpoort queue status --config /etc/ketenpoort/gateway.yaml --watch --interval 5
+              ketenpoort queue status --state-dir /var/lib/ketenpoort --watch --interval 5
             """
     )
 
