@@ -96,7 +96,7 @@ public final class Courier: DeliveryTransport {
                 return .refused(reason: "\(reason)", receipt: receipt)
             }
         } catch {
-            let reason = (error as? ReceiptVerificationError)?.reason ?? "\(type(of: error))"
+            let reason = error.reason
             return .retry(errorClass: "receipt-invalid",
                           text: DeliveryErrorText.receiptNotAccepted(reason, endpoint: DeliveryErrorText.endpoint(of: partner.endpoint)))
         }
