@@ -7,7 +7,7 @@ public final class RunningService: Sendable {
     /// The group's run; it ends when the service has returned.
     public let task: Task<Void, any Error>
 
-    /// Starts `service` in a new group (no signal handlers).
+    /// Starts `service` in a new group (no signal handlers); cancelling `task` cancels the group and so the service.
     public init(_ service: any Service, logger: Logger) {
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         self.group = group

@@ -11,6 +11,8 @@ extension PartnerEndpoint {
 }
 
 /// Runs a listening service in its own `ServiceGroup` until SIGINT or SIGTERM, and reports its port once it is bound.
+///
+/// Cancelling the caller's task cancels both child tasks: the group cancels the service, and the port wait ends.
 func runListenerUntilSignalled(_ service: some Service, boundPort: BoundPort, logger: Logger,
                                onListening: @escaping @Sendable (_ port: Int) -> Void) async throws {
     let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
