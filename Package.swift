@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libxml2 + xmlsec1 (OpenSSL engine), found through pkg-config.
@@ -86,11 +87,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The PostgreSQL store: several gateway nodes share one queue and one audit chain.
+        .target(
+            name: "KetenpoortPostgres",
+            dependencies: [
+                "KetenpoortStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         // Configuration, intake server, dispatcher, courier, reference partner endpoint, metrics, lifecycle.
         .target(
             name: "KetenpoortServer",
             dependencies: [
-                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore",
+                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -109,7 +122,9 @@ let package = Package(
         .target(
             name: "KetenpoortTesting",
             dependencies: [
-                "KetenpoortServer", "KetenpoortStore",
+                "KetenpoortServer", "KetenpoortStore", "KetenpoortPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -121,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "ketenpoort",
             dependencies: [
-                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer",
+                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer", "KetenpoortPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -144,8 +159,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KetenpoortStoreTests",
-            dependencies: ["KetenpoortStore"],
-            swiftSettings: strict
+            dependencies: ["KetenpoortStore", "KetenpoortPostgres", "KetenpoortTesting"],
+            swiftSettings: withXMLSec
         ),
         .testTarget(
             name: "KetenpoortPKITests",

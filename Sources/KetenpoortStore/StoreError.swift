@@ -53,7 +53,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Wraps any error as a store error, keeping store errors as they are.
-    static func wrap(_ error: any Error) -> StoreError {
+    package static func wrap(_ error: any Error) -> StoreError {
         if let storeError = error as? StoreError { return storeError }
         return .database(String(describing: error))
     }

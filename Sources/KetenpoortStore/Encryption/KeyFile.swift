@@ -1,9 +1,9 @@
 import Foundation
 
 /// Reads and writes secret key files: created with mode 0600, refused when group or others may read them.
-enum KeyFile {
+package enum KeyFile {
     /// Writes `contents` to a new file at `path` with mode 0600 and syncs it; fails if the file exists.
-    static func create(at path: String, contents: Data) throws {
+    package static func create(at path: String, contents: Data) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard fd >= 0 else {
             throw StoreError.keyError("cannot create key file \(path): errno \(errno)")
@@ -21,7 +21,7 @@ enum KeyFile {
     }
 
     /// Reads a key file, refusing one that group or others may access.
-    static func read(at path: String) throws -> Data {
+    package static func read(at path: String) throws -> Data {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw StoreError.keyError("cannot read key file \(path): errno \(errno)")
@@ -37,7 +37,7 @@ enum KeyFile {
     }
 
     /// Creates a directory with mode 0700 if it does not exist.
-    static func ensurePrivateDirectory(_ path: String) throws {
+    package static func ensurePrivateDirectory(_ path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw StoreError.keyError("\(path) is not a directory") }
@@ -52,7 +52,7 @@ enum KeyFile {
     }
 
     /// Syncs a directory so a newly created file's name is durable.
-    static func syncDirectory(_ path: String) {
+    package static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return }
         _ = fsync(fd)

@@ -2,12 +2,15 @@ import Crypto
 import Foundation
 
 /// Seals and opens payloads with AES-256-GCM, bound to their message id and key id.
-struct PayloadCipher: Sendable {
+package struct PayloadCipher: Sendable {
     /// The keys in use.
-    let keyring: PayloadKeyring
+    package let keyring: PayloadKeyring
+
+    /// A cipher sealing with `keyring`'s active key.
+    package init(keyring: PayloadKeyring) { self.keyring = keyring }
 
     /// Seals a payload with the active key; returns the key id and `nonce ‖ ciphertext ‖ tag`.
-    func seal(_ payload: Data, messageId: String) throws -> (keyId: String, sealed: Data) {
+    package func seal(_ payload: Data, messageId: String) throws -> (keyId: String, sealed: Data) {
         let keyId = keyring.activeKeyId
         guard let key = keyring.key(id: keyId) else {
             throw StoreError.keyError("the active key \(keyId) is not loaded")
@@ -26,7 +29,7 @@ struct PayloadCipher: Sendable {
     }
 
     /// Opens a sealed payload with the key it names.
-    func open(_ sealed: Data, messageId: String, keyId: String) throws -> Data {
+    package func open(_ sealed: Data, messageId: String, keyId: String) throws -> Data {
         guard let key = keyring.key(id: keyId) else {
             throw StoreError.keyError("message \(messageId) needs payload key \(keyId), which is not in the key directory")
         }
@@ -35,6 +38,19 @@ struct PayloadCipher: Sendable {
             return try AES.GCM.open(box, using: key, authenticating: Self.associatedData(messageId, keyId))
         } catch {
             throw StoreError.decryptionFailed(messageId: messageId, keyId: keyId)
+        }
+    }
+
+    /// A leased delivery's payload: decrypted, purged, or unreadable (a failure concerns that delivery only).
+    package func leasedPayload(_ sealed: Data?, keyId: String?, messageId: String) -> LeasedPayload {
+        guard let sealed else { return .purged }
+        guard let keyId else { return .unreadable(reason: "the sealed payload names no key") }
+        do {
+            return .available(try open(sealed, messageId: messageId, keyId: keyId))
+        } catch let error as StoreError {
+            return .unreadable(reason: error.description)
+        } catch {
+            return .unreadable(reason: "the payload cannot be decrypted with key \(keyId)")
         }
     }
 

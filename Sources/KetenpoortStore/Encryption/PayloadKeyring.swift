@@ -66,7 +66,7 @@ public struct PayloadKeyring: Sendable {
     }
 
     /// The key with this id, or nil.
-    func key(id: String) -> SymmetricKey? { keys[id].map { SymmetricKey(data: $0) } }
+    package func key(id: String) -> SymmetricKey? { keys[id].map { SymmetricKey(data: $0) } }
 
     private static func activeId(in directory: String) throws -> String? {
         let path = directory + "/active"

@@ -24,7 +24,7 @@ public enum MerkleHash {
     }
 
     /// The largest power of two smaller than `n` (n ≥ 2), where RFC 9162 splits a tree of `n` leaves.
-    static func split(_ n: Int) -> Int {
+    package static func split(_ n: Int) -> Int {
         var k = 1
         while k << 1 < n { k <<= 1 }
         return k

@@ -44,9 +44,9 @@ struct AuditAppender {
 }
 
 /// Makes operator- or courier-supplied text safe for the audit trail: one line, bounded length.
-enum AuditText {
+package enum AuditText {
     /// Replaces control characters with spaces and cuts the text to `limit` characters.
-    static func clean(_ text: String, limit: Int = 200) -> String {
+    package static func clean(_ text: String, limit: Int = 200) -> String {
         let scalars = text.unicodeScalars.map { scalar -> Character in
             CharacterSet.controlCharacters.contains(scalar) ? " " : Character(scalar)
         }
@@ -54,7 +54,7 @@ enum AuditText {
     }
 
     /// Quotes a free text for a `key="value"` detail field.
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         "\"" + clean(text).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }

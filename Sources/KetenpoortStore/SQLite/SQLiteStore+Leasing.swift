@@ -34,7 +34,7 @@ extension SQLiteStore {
         }
         return rows.map { row in
             LeasedDelivery(delivery: row.delivery, token: LeaseToken(rawValue: Int64(row.delivery.attempts)), kind: row.kind,
-                           digest: row.digest, content: Self.open(row, cipher: cipher), receivedAt: Date(millis: row.receivedMillis))
+                           digest: row.digest, content: cipher.leasedPayload(row.sealed, keyId: row.keyId, messageId: row.delivery.messageId), receivedAt: Date(millis: row.receivedMillis))
         }
     }
 
@@ -102,18 +102,5 @@ extension SQLiteStore {
                 receivedMillis: try row.decode(Int64.self, forColumn: "m_received_ms")))
         }
         return leased
-    }
-
-    /// Decrypts one leased payload; a failure concerns this delivery only.
-    private static func open(_ row: LeasedRow, cipher: PayloadCipher) -> LeasedPayload {
-        guard let sealed = row.sealed else { return .purged }
-        guard let keyId = row.keyId else { return .unreadable(reason: "the sealed payload names no key") }
-        do {
-            return .available(try cipher.open(sealed, messageId: row.delivery.messageId, keyId: keyId))
-        } catch let error as StoreError {
-            return .unreadable(reason: error.description)
-        } catch {
-            return .unreadable(reason: "the payload cannot be decrypted with key \(keyId)")
-        }
     }
 }

@@ -2,20 +2,6 @@ import Crypto
 import Foundation
 import GRDB
 
-/// Which states a transition may start from, and whether it needs the caller's lease (owner, and token if given).
-private struct TransitionRule: Sendable {
-    var action: String
-    var allowed: [DeliveryState]
-    var event: AuditEvent
-    var leaseOwner: String?
-    var token: LeaseToken? = nil
-
-    /// A rule for a transition of a leased delivery: it starts from `sending` and presents the lease.
-    static func leased(_ action: String, event: AuditEvent, owner: String, token: LeaseToken) -> TransitionRule {
-        TransitionRule(action: action, allowed: [.sending], event: event, leaseOwner: owner, token: token)
-    }
-}
-
 extension SQLiteStore {
     /// Marks a leased delivery delivered and stores the receipt.
     public func deliver(_ delivery: DeliveryID, owner: String, token: LeaseToken, receipt: Data, now: Date) async throws -> DeliveryRecord {
@@ -103,7 +89,7 @@ extension SQLiteStore {
 
     /// Operator: holds a queued or deferred delivery.
     public func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try Self.validate(action)
+        try TransitionRule.validate(action)
         let rule = TransitionRule(action: "hold", allowed: [.queued, .deferred], event: .deliveryHeld, leaseOwner: nil)
         return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
             try db.cachedStatement(
@@ -115,7 +101,7 @@ extension SQLiteStore {
 
     /// Operator: releases a held delivery; it is queued and due now.
     public func release(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try Self.validate(action)
+        try TransitionRule.validate(action)
         let rule = TransitionRule(action: "release", allowed: [.held], event: .deliveryReleased, leaseOwner: nil)
         return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
             try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
@@ -125,7 +111,7 @@ extension SQLiteStore {
 
     /// Operator: makes a deferred or failed delivery due now.
     public func retryNow(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try Self.validate(action)
+        try TransitionRule.validate(action)
         let rule = TransitionRule(action: "retry", allowed: [.deferred, .failed], event: .deliveryRetryNow, leaseOwner: nil)
         return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
             try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
@@ -135,7 +121,7 @@ extension SQLiteStore {
 
     /// Operator: fails a queued, deferred or held delivery permanently.
     public func fail(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try Self.validate(action)
+        try TransitionRule.validate(action)
         let rule = TransitionRule(action: "fail", allowed: [.queued, .deferred, .held], event: .deliveryFailed, leaseOwner: nil)
         let text = AuditText.clean(action.reason)
         return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
@@ -154,21 +140,7 @@ extension SQLiteStore {
             guard let before = try RowDecoding.fetchDelivery(db, id: id) else {
                 throw StoreError.deliveryNotFound(id)
             }
-            let current = LeaseToken(rawValue: Int64(before.attempts))
-            // A newer lease fences the older one off whatever state the newer one left behind.
-            if let owner = rule.leaseOwner, let token = rule.token, token != current {
-                throw StoreError.leaseNotHeld(
-                    delivery: id, messageId: before.messageId, owner: owner, token: token, holder: before.leaseOwner, current: current)
-            }
-            guard rule.allowed.contains(before.state) else {
-                throw StoreError.invalidTransition(
-                    delivery: id, messageId: before.messageId, action: rule.action, from: before.state, allowed: rule.allowed)
-            }
-            if let owner = rule.leaseOwner, before.leaseOwner != owner {
-                throw StoreError.leaseNotHeld(
-                    delivery: id, messageId: before.messageId, owner: owner, token: rule.token ?? current, holder: before.leaseOwner,
-                    current: current)
-            }
+            try rule.check(before)
             let detail = try update(db, before, nowMillis)
             var audit = try AuditAppender(db)
             try audit.append(
@@ -199,21 +171,4 @@ extension SQLiteStore {
             arguments: [errorClass.rawValue, text, nowMillis, id])
     }
 
-    private static func validate(_ action: OperatorAction) throws {
-        guard !action.name.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StoreError.invalidArgument("an operator action needs the operator's name")
-        }
-        guard !action.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw StoreError.invalidArgument("an operator action needs a reason")
-        }
-    }
-}
-
-/// ` endpoint=scheme://host:port` when an error text names a partner endpoint, else empty: the audit detail carries
-/// the endpoint and the error class, never the rest of the text.
-private func auditEndpoint(_ text: String) -> String {
-    guard let pattern = try? NSRegularExpression(pattern: "https?://[A-Za-z0-9.\\-\\[\\]:]+:[0-9]+"),
-          let match = pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-          let range = Range(match.range, in: text) else { return "" }
-    return " endpoint=" + text[range]
 }

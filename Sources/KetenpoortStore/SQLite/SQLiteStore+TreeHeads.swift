@@ -81,7 +81,7 @@ extension SQLiteStore {
 }
 
 /// The triggers that refuse UPDATE and DELETE on the audit records and checkpoints.
-enum AppendOnlyGuards {
+package enum AppendOnlyGuards {
     /// Their names, as the schema creates them.
-    static let names = ["audit_no_update", "audit_no_delete", "checkpoints_no_update", "checkpoints_no_delete"]
+    package static let names = ["audit_no_update", "audit_no_delete", "checkpoints_no_update", "checkpoints_no_delete"]
 }

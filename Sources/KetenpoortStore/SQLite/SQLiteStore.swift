@@ -12,6 +12,14 @@ public struct StoreStatistics: Sendable, Equatable {
     public var batchedCommits: Int64 = 0
     /// Operations written by those transactions.
     public var batchedOperations: Int64 = 0
+
+    /// Counters as given.
+    package init(acceptCommits: Int64, acceptCalls: Int64, batchedCommits: Int64 = 0, batchedOperations: Int64 = 0) {
+        self.acceptCommits = acceptCommits
+        self.acceptCalls = acceptCalls
+        self.batchedCommits = batchedCommits
+        self.batchedOperations = batchedOperations
+    }
 }
 
 /// The SQLite implementation of ``MessageStore``: one WAL database file, `synchronous=FULL`.
@@ -210,7 +218,7 @@ public final class SQLiteStore: MessageStore {
         do { return try await pool.read(body) } catch { throw StoreError.wrap(error) }
     }
 
-    private static func validate(_ message: IncomingMessage, recipients: [String]) throws {
+    package static func validate(_ message: IncomingMessage, recipients: [String]) throws {
         guard !message.id.isEmpty else { throw StoreError.invalidArgument("the message id is empty") }
         guard !recipients.isEmpty else {
             throw StoreError.invalidArgument("message \(message.id) has no recipients")

@@ -1,0 +1,96 @@
+import Foundation
+import KetenpoortStore
+import PostgresNIO
+
+/// One write operation: runs on the batch's connection inside its transaction, appending through the chain writer.
+typealias PostgresWrite<T> = @Sendable (PostgresConnection, AuditChainWriter) async throws -> T
+
+/// Batches concurrent writes of one node into shared transactions (group commit), each operation in a savepoint.
+///
+/// Every batch first locks the audit head row, so write transactions of all nodes are serialised on it: no two
+/// can deadlock (each takes the head before any other row), and the audit chain has one order. One operation
+/// that throws is rolled back alone; the others commit together. Callers resume once the commit is durable.
+actor PostgresWriteBatcher {
+    private struct Pending {
+        var work: PostgresWrite<any Sendable>
+        var continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private let database: PostgresDatabase
+    private let maximumBatch: Int
+    private var pending: [Pending] = []
+    private var draining = false
+    private(set) var commits: Int64 = 0
+    private(set) var operations: Int64 = 0
+
+    /// A batcher writing to `database`, at most `maximumBatch` operations per transaction.
+    init(database: PostgresDatabase, maximumBatch: Int = 256) {
+        self.database = database
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Runs `work` in the next shared transaction and returns its result once that transaction is committed.
+    nonisolated func submit<T: Sendable>(_ work: @escaping PostgresWrite<T>) async throws -> T {
+        let value = try await enqueue { connection, chain in try await work(connection, chain) }
+        guard let typed = value as? T else { throw StoreError.database("a batched write returned an unexpected type") }
+        return typed
+    }
+
+    private func enqueue(_ work: @escaping PostgresWrite<any Sendable>) async throws -> any Sendable {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append(Pending(work: work, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maximumBatch))
+            pending.removeFirst(batch.count)
+            let works = batch.map(\.work)
+            do {
+                let results = try await database.transaction("write") { connection in
+                    try await Self.run(works, on: connection)
+                }
+                commits += 1
+                operations += Int64(batch.count)
+                for (waiter, result) in zip(batch, results) {
+                    waiter.continuation.resume(with: result.mapError { PostgresErrorText.storeError($0) })
+                }
+            } catch {
+                let failure = PostgresErrorText.storeError(error)
+                for waiter in batch { waiter.continuation.resume(throwing: failure) }
+            }
+        }
+        draining = false
+    }
+
+    /// Runs each operation in a savepoint after locking the head; writes the head back at the end.
+    private static func run(_ works: [PostgresWrite<any Sendable>], on connection: PostgresConnection) async throws
+        -> [Result<any Sendable, any Error>] {
+        let chain = try await AuditChainWriter.lockHead(connection)
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(works.count)
+        for work in works {
+            let position = chain.position
+            if works.count > 1 { try await connection.query("SAVEPOINT op", logger: PostgresDatabase.quiet) }
+            do {
+                let value = try await work(connection, chain)
+                if works.count > 1 { try await connection.query("RELEASE SAVEPOINT op", logger: PostgresDatabase.quiet) }
+                results.append(.success(value))
+            } catch {
+                // A failed statement aborts the transaction up to the savepoint; a lone operation fails the transaction.
+                guard works.count > 1 else { throw error }
+                try await connection.query("ROLLBACK TO SAVEPOINT op", logger: PostgresDatabase.quiet)
+                try await connection.query("RELEASE SAVEPOINT op", logger: PostgresDatabase.quiet)
+                chain.restore(position)
+                results.append(.failure(error))
+            }
+        }
+        try await chain.saveHead(connection)
+        return results
+    }
+}
