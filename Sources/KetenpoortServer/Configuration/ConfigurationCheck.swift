@@ -28,6 +28,9 @@ public struct ConfigurationCheck {
         problems += Self.stateDirectoryProblems(configuration)
         problems += Self.witnessProblems(configuration)
         problems += Self.auditProblems(configuration)
+        let store = Self.storeFindings(configuration)
+        problems += store.problems
+        warnings += store.warnings
         let revocation = Self.revocationFindings(configuration)
         problems += revocation.problems
         warnings += revocation.warnings
@@ -88,18 +91,27 @@ public struct ConfigurationCheck {
 
     private mutating func checkSigning(_ configuration: GatewayConfiguration) {
         checkCertificates(configuration.signing.certificate, key: "signing.certificate")
-        checkReadableKey(configuration.signing.privateKey, key: "signing.privateKey")
-        checkPair(configuration.signing.privateKey, configuration.signing.certificate, key: "signing")
+        guard let privateKey = configuration.signing.privateKey, configuration.signing.pkcs11 == nil else {
+            problems += Self.tokenSigningProblems(configuration.signing)
+            checkDocumentSigning(configuration)
+            return
+        }
+        checkReadableKey(privateKey, key: "signing.privateKey")
+        checkPair(privateKey, configuration.signing.certificate, key: "signing")
+        checkDocumentSigning(configuration)
+        do {
+            _ = try XMLSigner(keyFile: URL(fileURLWithPath: privateKey),
+                              certificateFile: URL(fileURLWithPath: configuration.signing.certificate))
+        } catch {
+            problem("signing", "\(error)")
+        }
+    }
+
+    private mutating func checkDocumentSigning(_ configuration: GatewayConfiguration) {
         // Partners refuse a message signed with a certificate meant for TLS (KP-G012): refuse it here, not at every delivery.
         if let signer = try? CertificateInfo.loadBundle(file: configuration.signing.certificate).first, !signer.maySignMessages {
             problem("signing.certificate", "is not a document-signing certificate (keyUsage digitalSignature or nonRepudiation, "
                     + "and no TLS-only extended key usage); partners would refuse every message")
-        }
-        do {
-            _ = try XMLSigner(keyFile: URL(fileURLWithPath: configuration.signing.privateKey),
-                              certificateFile: URL(fileURLWithPath: configuration.signing.certificate))
-        } catch {
-            problem("signing", "\(error)")
         }
     }
 

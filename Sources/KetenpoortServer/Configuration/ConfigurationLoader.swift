@@ -44,12 +44,14 @@ extension GatewayConfiguration {
             path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path
         }
         stateDirectory = resolve(stateDirectory)
+        store = store?.resolved(with: resolve)
         schemaDirectory = schemaDirectory.map(resolve)
         intake.tls = intake.tls.resolved(with: resolve)
         courier.tls = courier.tls.resolved(with: resolve)
         courier.receiptTrustedCAs = courier.receiptTrustedCAs.map(resolve)
         signing.certificate = resolve(signing.certificate)
-        signing.privateKey = resolve(signing.privateKey)
+        signing.privateKey = signing.privateKey.map(resolve)
+        signing.pkcs11 = signing.pkcs11?.resolved(with: resolve)
         routing.municipalities = resolve(routing.municipalities)
         for index in partners.indices {
             partners[index].signingCertificates = partners[index].signingCertificates.map(resolve)

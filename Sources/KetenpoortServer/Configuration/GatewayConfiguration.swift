@@ -4,8 +4,10 @@ import Foundation
 public struct GatewayConfiguration: Codable, Sendable {
     /// The gateway's own identity.
     public var gateway: Identity
-    /// Directory with the store, its keys and nothing else.
+    /// Directory with the store, its keys and nothing else (with a PostgreSQL store: the node's lock file).
     public var stateDirectory: String
+    /// Where the queue and audit log are kept (absent: SQLite in the state directory).
+    public var store: Store?
     /// XSD directory; default: the Schemas/ shipped with ketenpoort.
     public var schemaDirectory: String?
     /// The intake listener (mutual TLS).
@@ -127,17 +129,20 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var effectiveLimits: ConnectionLimits { limits ?? .standard }
     }
 
-    /// A PEM certificate and its PEM private key.
+    /// A PEM certificate and its private key: a PEM file, or a key in a PKCS#11 token.
     public struct KeyFiles: Codable, Sendable {
         /// Certificate file.
         public var certificate: String
-        /// Private key file (mode 0600).
-        public var privateKey: String
+        /// Private key file (mode 0600); absent when the key is in a token (`pkcs11`).
+        public var privateKey: String?
+        /// The key in a PKCS#11 token instead of a file (module, token, key, pinFile).
+        public var pkcs11: Pkcs11Settings?
 
         /// Creates a key pair reference.
-        public init(certificate: String, privateKey: String) {
+        public init(certificate: String, privateKey: String?, pkcs11: Pkcs11Settings? = nil) {
             self.certificate = certificate
             self.privateKey = privateKey
+            self.pkcs11 = pkcs11
         }
     }
 
