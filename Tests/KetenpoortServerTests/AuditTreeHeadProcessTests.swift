@@ -34,7 +34,7 @@ final class AuditTreeHeadProcessTests: XCTestCase {
     }
 
     private func verifier(_ configuration: GatewayConfiguration) throws -> SoftwareCheckpointVerifier {
-        try SoftwareCheckpointVerifier(spkiDER: try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey).publicKeyDER)
+        try SoftwareCheckpointVerifier(spkiDER: try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey ?? "").publicKeyDER)
     }
 
     func testCrashLoopOfTwentyKillsLeavesASignedHeadPerStart() async throws {

@@ -14,8 +14,8 @@ public struct GatewayConfiguration: Codable, Sendable {
     public var intake: Intake
     /// The admin listener (/healthz, /metrics); loopback by default.
     public var admin: Listener
-    /// The key and certificate that sign every forwarded message.
-    public var signing: KeyFiles
+    /// The certificate and key (a PEM file or a key in a PKCS#11 token) that sign every forwarded message.
+    public var signing: SigningKeySettings
     /// How the gateway delivers to partners.
     public var courier: Courier
     /// Routing tables.
@@ -58,7 +58,7 @@ public struct GatewayConfiguration: Codable, Sendable {
 
     /// Creates a configuration from all of its parts.
     public init(gateway: Identity, stateDirectory: String, schemaDirectory: String?, intake: Intake, admin: Listener,
-                signing: KeyFiles, courier: Courier, routing: Routing, partners: [Partner], senders: [Sender],
+                signing: SigningKeySettings, courier: Courier, routing: Routing, partners: [Partner], senders: [Sender],
                 retry: RetryPolicy, retentionDays: [String: Int]?, checkpointIntervalSeconds: Int?) {
         self.gateway = gateway
         self.stateDirectory = stateDirectory
@@ -129,20 +129,17 @@ public struct GatewayConfiguration: Codable, Sendable {
         public var effectiveLimits: ConnectionLimits { limits ?? .standard }
     }
 
-    /// A PEM certificate and its private key: a PEM file, or a key in a PKCS#11 token.
+    /// A PEM certificate and its PEM private key.
     public struct KeyFiles: Codable, Sendable {
         /// Certificate file.
         public var certificate: String
-        /// Private key file (mode 0600); absent when the key is in a token (`pkcs11`).
-        public var privateKey: String?
-        /// The key in a PKCS#11 token instead of a file (module, token, key, pinFile).
-        public var pkcs11: Pkcs11Settings?
+        /// Private key file (mode 0600).
+        public var privateKey: String
 
         /// Creates a key pair reference.
-        public init(certificate: String, privateKey: String?, pkcs11: Pkcs11Settings? = nil) {
+        public init(certificate: String, privateKey: String) {
             self.certificate = certificate
             self.privateKey = privateKey
-            self.pkcs11 = pkcs11
         }
     }
 

@@ -44,8 +44,8 @@ public final class Gateway: Sendable {
         let table = try MunicipalityRegions(contentsOf: URL(fileURLWithPath: configuration.routing.municipalities))
         let maxBytes = configuration.intake.maxMessageBytes ?? ReadLimits.standard.maxBytes
         let validator = MessageValidator(registry: registry, routingTable: table, limits: ReadLimits(maxBytes: maxBytes))
-        let signer = try XMLSigner(keyFile: URL(fileURLWithPath: configuration.signing.privateKey),
-                                   certificateFile: URL(fileURLWithPath: configuration.signing.certificate))
+        let signingKeys = try SigningKeys(configuration.signing)  // a PEM file or a key in a PKCS#11 token
+        let signer = signingKeys.messageSigner
         let senders = SenderPolicy(Dictionary(configuration.senders.map { ($0.oin, Set($0.kinds)) }, uniquingKeysWith: { $0.union($1) }))
         let pipeline = AdmissionPipeline(validator: validator, senders: senders, signer: signer,
                                          deliverablePartners: Set(configuration.partners.map(\.id)))
@@ -68,7 +68,7 @@ public final class Gateway: Sendable {
                                   refreshSeconds: $0.refreshSeconds ?? 30, logger: logger)
         }
         // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
-        let checkpointSigner = try SoftwareCheckpointSigner(pemFile: configuration.signing.privateKey)
+        let checkpointSigner = signingKeys.checkpointSigner
         let checkpointVerifier = try SoftwareCheckpointVerifier(spkiDER: checkpointSigner.publicKeyDER)
         let (store, metrics) = (store, metrics)  // locals: the closure below may not capture self before init ends
         witnessPusher = try configuration.witnesses.map {

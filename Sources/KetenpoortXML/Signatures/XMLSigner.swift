@@ -12,7 +12,7 @@ public final class XMLSigner: @unchecked Sendable {
     public let algorithm: SignatureAlgorithm
 
     /// Loads a PEM private key (PKCS#8 or traditional) and the PEM certificate that goes into KeyInfo.
-    public init(privateKeyPEM: Data, certificatePEM: Data) throws {
+    public convenience init(privateKeyPEM: Data, certificatePEM: Data) throws {
         try XMLLibrary.ensureReady()
         let loaded = privateKeyPEM.withUnsafeBytes { keyBytes in
             certificatePEM.withUnsafeBytes { certBytes in
@@ -24,6 +24,25 @@ public final class XMLSigner: @unchecked Sendable {
             _ = kp_take_xmlsec_reason()
             throw SigningError.keyNotLoaded
         }
+        try self.init(adopting: loaded)
+    }
+
+    /// Signs with a key inside a PKCS#11 token; the PEM certificate goes into KeyInfo and must carry the key's public key.
+    public convenience init(tokenKey: Pkcs11PrivateKey, certificatePEM: Data) throws {
+        try tokenKey.requireMatch(certificatePEM: certificatePEM)
+        try XMLLibrary.ensureReady()
+        let loaded = certificatePEM.withUnsafeBytes { certBytes in
+            kp_p11_xmlsec_key(tokenKey.pointer, certBytes.bindMemory(to: UInt8.self).baseAddress, Int32(certBytes.count))
+        }
+        guard let loaded else {
+            _ = kp_take_xmlsec_reason()
+            throw SigningError.keyNotLoaded
+        }
+        try self.init(adopting: loaded)
+    }
+
+    /// Takes ownership of a loaded xmlsec key with its certificate; destroys it when its type cannot sign.
+    private init(adopting loaded: xmlSecKeyPtr) throws {
         switch kp_key_kind(loaded) {
         case 1:
             guard xmlSecKeyDataGetSize(xmlSecKeyGetValue(loaded)) >= 2048 else {
