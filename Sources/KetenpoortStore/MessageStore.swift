@@ -60,6 +60,9 @@ public protocol MessageStore: Sendable {
     /// The audit records of one message, in sequence order.
     func auditTrail(messageId: String) async throws -> [AuditRecord]
 
+    /// The sequence number of the last audit record (0 if none).
+    func auditHeadSequence() async throws -> Int64
+
     /// Audit records with a sequence greater than `afterSequence`, at most `limit`, in sequence order.
     func auditRecords(afterSequence: Int64, limit: Int) async throws -> [AuditRecord]
 

@@ -21,6 +21,11 @@ final class PostgresDatabase: Sendable {
         runner = Task { await client.run() }
     }
 
+    /// Starts stopping the pool without waiting.
+    func startClosing() {
+        runner.cancel()
+    }
+
     /// Stops the pool; later operations fail.
     func close() async {
         runner.cancel()

@@ -25,6 +25,11 @@ extension PostgresStore {
             """).map(PostgresRows.audit)
     }
 
+    /// The sequence number of the last audit record (0 if none).
+    public func auditHeadSequence() async throws -> Int64 {
+        try await rows("read the audit head", "SELECT seq FROM audit_head WHERE id = 1").first?.decode(Int64.self) ?? 0
+    }
+
     /// Appends one audit record that changes no state, in a shared durable transaction.
     public func record(event: AuditEvent, messageId: String, partner: String, actor: AuditActor, detail: String, now: Date) async throws {
         let nowMillis = now.millis

@@ -59,9 +59,14 @@ public final class PostgresStore: Sendable {
         batcher = PostgresWriteBatcher(database: database)
     }
 
-    /// Closes the connection pool; later calls fail.
-    public func close() async {
+    /// Closes the connection pool and waits until its connections are closed; later calls fail.
+    public func shutdown() async {
         await database.close()
+    }
+
+    /// Starts closing the connection pool without waiting; later calls fail.
+    public func close() {
+        database.startClosing()
     }
 
     /// Problems connecting to the database of `settings`, in words (empty when it answers and its schema is usable).

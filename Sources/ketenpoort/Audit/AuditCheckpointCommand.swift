@@ -27,7 +27,7 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
             throw OperatorFailure.usage("give --key (the gateway signing key) or --config")
         }
         let signer = try SoftwareCheckpointSigner(pemFile: key)
-        let store = try state.open(access: .readWrite)
+        let store = try await state.open(access: .readWrite)
         defer { try? store.close() }
         if let checkpoint = try await store.checkpoint(signer: signer, now: Date()) {
             let root = checkpoint.treeHead.map { ", tree size \($0.treeSize), root \($0.rootHash.hexString)" } ?? ""

@@ -24,7 +24,7 @@ struct AuditExportCommand: AsyncParsableCommand {
 
     private func export() async throws {
         let sinceDate = try since.map(Self.parseDate)
-        let store = try state.open()
+        let store = try await state.open()
         defer { try? store.close() }
         var after: Int64 = 0
         while true {

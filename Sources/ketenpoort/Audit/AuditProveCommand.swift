@@ -39,7 +39,7 @@ struct AuditProveCommand: AsyncParsableCommand {
     /// Computes, checks and prints the proof.
     func run() async throws {
         try await runOperatorCommand {
-            let store = try state.open()
+            let store = try await state.open()
             defer { try? store.close() }
             let heads = try await store.treeHeads()
             if let inclusion {

@@ -45,7 +45,7 @@ struct AuditStatusCommand: AsyncParsableCommand {
 
     private func show() async throws {
         let configuration = try state.configuration()
-        let store = try state.open()
+        let store = try await state.open()
         defer { try? store.close() }
         let treeSize = try await store.auditHeadSequence()
         let head = try await store.latestTreeHead()

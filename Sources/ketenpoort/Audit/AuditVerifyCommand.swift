@@ -54,7 +54,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         } catch {
             throw OperatorFailure.usage("\(error)")
         }
-        let store = try state.open()
+        let store = try await state.open()
         defer { try? store.close() }
         let total = try await store.auditHeadSequence()
         let progress = ProgressLine(total: total)

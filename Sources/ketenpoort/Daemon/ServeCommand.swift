@@ -74,8 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard let config else { throw ExitCode(2) }
         let gateway: Gateway
         do {
-            gateway = try Gateway(configuration: try ConfigurationLoader.load(file: config), logger: logger,
-                                  acceptBrokenAudit: acceptBrokenAudit)
+            gateway = try await Gateway.open(configuration: try ConfigurationLoader.load(file: config), logger: logger,
+                                             acceptBrokenAudit: acceptBrokenAudit)
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)

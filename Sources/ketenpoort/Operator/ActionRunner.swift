@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortServer
 import KetenpoortStore
 
 /// Which deliveries an action targets: one message (optionally one partner of it), or in bulk.
@@ -32,7 +33,7 @@ struct ActionReport: Encodable {
 /// Selects deliveries, checks the rule for a single message before changing anything, then applies the action.
 struct ActionRunner {
     /// The store to act on.
-    let store: SQLiteStore
+    let store: ConfiguredStore
     /// The transition.
     let action: QueueAction
     /// Who and why.
@@ -42,7 +43,7 @@ struct ActionRunner {
     static func perform(_ action: QueueAction, on target: ActionTarget, location: StoreLocationOptions,
                         operatorOptions: OperatorOptions, json: Bool) async throws {
         let operatorAction = try operatorOptions.action(for: action.rawValue)
-        let store = try location.open(access: .readWrite)
+        let store = try await location.open(access: .readWrite)
         defer { try? store.close() }
         let report = try await ActionRunner(store: store, action: action, operatorAction: operatorAction).run(target)
         try ActionOutput.print(report, json: json)
@@ -81,7 +82,7 @@ struct ActionRunner {
         }
         let deliveries = status.deliveries.filter { partner == nil || $0.partner == partner }
         guard !deliveries.isEmpty else {
-            let partners = status.deliveries.map(\.partner).joined(separator: ", ")
+            let partners = status.deliveries.map { $0.partner }.joined(separator: ", ")
             throw OperatorFailure.refused("message \(messageId) has no delivery to \(partner ?? "?") (its partners: \(partners))")
         }
         let wrong = deliveries.filter { !action.allowed.contains($0.state) }

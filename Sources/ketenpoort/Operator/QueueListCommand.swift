@@ -45,7 +45,7 @@ struct QueueListCommand: AsyncParsableCommand {
             let now = Date()
             let filter = try makeFilter(now: now)
             guard limit > 0 else { throw OperatorFailure.usage("--limit must be positive") }
-            let store = try location.open()
+            let store = try await location.open()
             defer { try? store.close() }
             let entries = try await store.listQueue(filter, after: after, limit: limit)
             let nextAfter = entries.count == limit ? entries.last?.delivery.id : nil

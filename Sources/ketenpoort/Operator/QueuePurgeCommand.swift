@@ -30,7 +30,7 @@ struct QueuePurgeCommand: AsyncParsableCommand {
     func run() async throws {
         try await runOperatorCommand {
             let action = try operatorOptions.action(for: "purge")
-            let store = try location.open(access: .readWrite)
+            let store = try await location.open(access: .readWrite)
             defer { try? store.close() }
             try await store.purgePayload(messageId: messageId, by: action, now: Date())
             if output.json {

@@ -31,7 +31,7 @@ struct QueueShowCommand: AsyncParsableCommand {
     func run() async throws {
         try await runOperatorCommand {
             let action = payload ? try operatorOptions.action(for: "reading a payload") : nil
-            let store = try location.open(access: payload ? .readWrite : .readOnly, payloadKeys: payload)
+            let store = try await location.open(access: payload ? .readWrite : .readOnly, payloadKeys: payload)
             defer { try? store.close() }
             guard let status = try await store.status(messageId: messageId) else {
                 throw OperatorFailure.refused("message \(messageId) is not in the store")

@@ -40,7 +40,7 @@ struct QueueStatusCommand: AsyncParsableCommand {
     /// Prints the summary or the age shape, once or (`--watch`) again and again.
     func run() async throws {
         try await runOperatorCommand {
-            let store = try location.open()
+            let store = try await location.open()
             defer { try? store.close() }
             if watch {
                 let showAge = age

@@ -49,7 +49,7 @@ struct ReportCommand: AsyncParsableCommand {
                 return date
             } ?? now
             guard !(csv && output.json) else { throw OperatorFailure.usage("give only one of --json and --csv") }
-            let store = try location.open()
+            let store = try await location.open()
             defer { try? store.close() }
             let rows = DeliveryReport.rows(try await store.deliveryFacts(since: from, until: to))
             if output.json {

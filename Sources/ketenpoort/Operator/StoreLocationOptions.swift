@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KetenpoortServer
 import KetenpoortStore
+import Logging
 
 /// Where the store is: `--state-dir DIR`, or `--config FILE` and its `stateDirectory`.
 struct StoreLocationOptions: ParsableArguments {
@@ -37,10 +38,19 @@ struct StoreLocationOptions: ParsableArguments {
     }
 
     /// Opens the existing store, never creating or migrating it: read-only unless `access` says otherwise; with
-    /// `payloadKeys` also its payload keys.
-    func open(access: StoreAccess = .readOnly, payloadKeys: Bool = false) throws -> SQLiteStore {
-        let directory = try resolvedDirectory()
+    /// `payloadKeys` also its payload keys. SQLite in the state directory, or the PostgreSQL store `--config` names.
+    func open(access: StoreAccess = .readOnly, payloadKeys: Bool = false) async throws -> ConfiguredStore {
         guard access != .migrate else { throw OperatorFailure.usage("operator commands do not migrate the store") }
+        if let configuration = try configuration(), configuration.postgresSettings != nil {
+            do {
+                return try await StoreOpening.open(configuration, access: access, payloadKeys: payloadKeys, logger: OperatorLog.quiet)
+            } catch let error as StoreSchemaError {
+                throw OperatorFailure.usage("\(error)")
+            } catch {
+                throw OperatorFailure.usage("cannot open the store at \(StoreOpening.describe(configuration)): \(error)")
+            }
+        }
+        let directory = try resolvedDirectory()
         if payloadKeys {
             var isDirectory: ObjCBool = false
             let keys = directory + "/" + SQLiteStore.keyDirectoryName
@@ -56,4 +66,10 @@ struct StoreLocationOptions: ParsableArguments {
             throw OperatorFailure.usage("cannot open the store in \(directory): \(error)")
         }
     }
+}
+
+/// Logging for operator commands: the database client's background lines are not for the operator's terminal.
+enum OperatorLog {
+    /// A logger that drops everything.
+    static let quiet = Logger(label: "ketenpoort.operator", factory: { _ in SwiftLogNoOpLogHandler() })
 }

@@ -49,7 +49,7 @@ struct TrailCommand: AsyncParsableCommand {
     /// Prints the trail and the verification; exit 1 when empty or broken.
     func run() async throws {
         try await runOperatorCommand {
-            let store = try location.open()
+            let store = try await location.open()
             defer { try? store.close() }
             let trail = try await store.auditTrail(messageId: messageId)
             guard !trail.isEmpty else {

@@ -5,7 +5,7 @@ import KetenpoortStore
 extension AuditVerifyCommand {
     /// With `--witness` and/or `--against`: compares the local tree with the heads held there; prints one line per
     /// source and throws exit 1 (after printing every finding) if the local tree was truncated or rewritten.
-    func compareWithHeadsElsewhere(store: SQLiteStore, verifier: any CheckpointVerifier) async throws {
+    func compareWithHeadsElsewhere(store: ConfiguredStore, verifier: any CheckpointVerifier) async throws {
         guard witness != nil || against != nil else { return }
         let key = WitnessedHeadComparison.keySHA256(of: verifier)
         let localSize = try await store.auditHeadSequence()
