@@ -14,7 +14,7 @@ public final class Gateway: Sendable {
     /// Its metrics.
     public let metrics: GatewayMetrics
     /// Its store.
-    public let store: any GatewayStore
+    public let store: ConfiguredStore
     /// The claim on the state directory, taken before the store is opened.
     private let lock: StateDirectoryLock
     private let intake: IntakeHandler
@@ -30,25 +30,34 @@ public final class Gateway: Sendable {
     /// Where the admin listener is bound, once running.
     public let adminPort = BoundPort()
 
-    /// Locks the state directory, opens (and migrates) the store, loads keys and tables, and builds every part;
-    /// throws with a clear reason.
+    /// Locks the state directory and opens (and migrates) its SQLite store, then builds every part; throws with a clear
+    /// reason. A configuration with a PostgreSQL store needs ``open(configuration:logger:acceptBrokenAudit:)``.
     /// With `acceptBrokenAudit` it starts even when the audit store fails its start-up check (and audits that).
-    public init(configuration: GatewayConfiguration, logger: Logger, acceptBrokenAudit: Bool = false) throws {
+    public convenience init(configuration: GatewayConfiguration, logger: Logger, acceptBrokenAudit: Bool = false) throws {
+        let lock = try Self.claimStateDirectory(configuration, logger: logger)
+        guard configuration.postgresSettings == nil else {
+            throw ConfigurationError([ConfigurationProblem(key: "store", problem: "a PostgreSQL store is opened with Gateway.open")])
+        }
+        let store = try SQLiteStore.open(stateDirectory: configuration.stateDirectory)
+        try self.init(configuration: configuration, logger: logger, acceptBrokenAudit: acceptBrokenAudit, lock: lock, store: store)
+    }
+
+    /// Locks the state directory, opens (and migrates) the configured store, SQLite or PostgreSQL, and builds every part.
+    public static func open(configuration: GatewayConfiguration, logger: Logger, acceptBrokenAudit: Bool = false) async throws -> Gateway {
+        let lock = try claimStateDirectory(configuration, logger: logger)
+        let store = try await StoreOpening.open(configuration, access: .migrate, payloadKeys: true, logger: logger)
+        do {
+            return try Gateway(configuration: configuration, logger: logger, acceptBrokenAudit: acceptBrokenAudit, lock: lock, store: store)
+        } catch {
+            await StoreOpening.close(store)
+            throw error
+        }
+    }
+
+    /// Checks the configuration, secures the state directory and takes its lock: only one gateway per directory.
+    private static func claimStateDirectory(_ configuration: GatewayConfiguration, logger: Logger) throws -> StateDirectoryLock {
         let check = ConfigurationCheck(configuration)
         guard check.problems.isEmpty else { throw ConfigurationError(check.problems) }
-        self.configuration = configuration
-        self.logger = logger
-        metrics = GatewayMetrics()
-        let schemaDirectory = configuration.schemaDirectory.map { URL(fileURLWithPath: $0) } ?? ResourceLocation.schemaDirectory()
-        let registry = try MessageKindRegistry(schemaDirectory: schemaDirectory)
-        let table = try MunicipalityRegions(contentsOf: URL(fileURLWithPath: configuration.routing.municipalities))
-        let maxBytes = configuration.intake.maxMessageBytes ?? ReadLimits.standard.maxBytes
-        let validator = MessageValidator(registry: registry, routingTable: table, limits: ReadLimits(maxBytes: maxBytes))
-        let signingKeys = try SigningKeys(configuration.signing)  // a PEM file or a key in a PKCS#11 token
-        let signer = signingKeys.messageSigner
-        let senders = SenderPolicy(Dictionary(configuration.senders.map { ($0.oin, Set($0.kinds)) }, uniquingKeysWith: { $0.union($1) }))
-        let pipeline = AdmissionPipeline(validator: validator, senders: senders, signer: signer,
-                                         deliverablePartners: Set(configuration.partners.map(\.id)))
         // The state directory is 0700 and the database files 0600 whatever the umask; the lock comes before the
         // store, so only the one gateway of this directory creates or migrates it.
         for repair in try StateDirectoryFiles.secure(configuration.stateDirectory) {
@@ -56,8 +65,27 @@ public final class Gateway: Sendable {
                 "file": "\(repair.path)", "from": "\(String(repair.from, radix: 8))", "to": "\(String(repair.to, radix: 8))",
             ])
         }
-        lock = try StateDirectoryLock(directory: configuration.stateDirectory)
-        store = try SQLiteStore.open(stateDirectory: configuration.stateDirectory)
+        return try StateDirectoryLock(directory: configuration.stateDirectory)
+    }
+
+    /// Builds every part around an opened store and the state directory's lock.
+    private init(configuration: GatewayConfiguration, logger: Logger, acceptBrokenAudit: Bool, lock: StateDirectoryLock,
+                 store: ConfiguredStore) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.lock = lock
+        self.store = store
+        metrics = GatewayMetrics()
+        let schemaDirectory = configuration.schemaDirectory.map { URL(fileURLWithPath: $0) } ?? ResourceLocation.schemaDirectory()
+        let registry = try MessageKindRegistry(schemaDirectory: schemaDirectory)
+        let table = try MunicipalityRegions(contentsOf: URL(fileURLWithPath: configuration.routing.municipalities))
+        let maxBytes = configuration.intake.maxMessageBytes ?? ReadLimits.standard.maxBytes
+        let validator = MessageValidator(registry: registry, routingTable: table, limits: ReadLimits(maxBytes: maxBytes))
+        let signingKeys = try SigningKeys(configuration.signing)
+        let signer = signingKeys.messageSigner
+        let senders = SenderPolicy(Dictionary(configuration.senders.map { ($0.oin, Set($0.kinds)) }, uniquingKeysWith: { $0.union($1) }))
+        let pipeline = AdmissionPipeline(validator: validator, senders: senders, signer: signer,
+                                         deliverablePartners: Set(configuration.partners.map(\.id)))
         let routes = try configuration.partners.map { partner in
             PartnerRoute(id: partner.id, endpoint: partner.endpoint,
                          receiptSigners: try partner.signingCertificates.flatMap { try CertificateInfo.loadBundle(file: $0).map { Data($0.derBytes) } },
@@ -112,7 +140,12 @@ public final class Gateway: Sendable {
             throw error as? GatewayPartFailure ?? GatewayPartFailure(part: AuditStartUp.part, reason: "\(error)")
         }
         do {
-            try await reclaimLeasesOfEarlierRuns()
+            if let membership = store as? any NodeMembership {
+                // Shared store: other nodes may be sending right now; only a dead node's leases are returned.
+                try await membership.heartbeat(owner: owner, host: ProcessInfo.processInfo.hostName)
+            } else {
+                try await reclaimLeasesOfEarlierRuns()
+            }
         } catch {
             await courier.shutdown()
             await intakePort.markStopped()
@@ -165,6 +198,14 @@ public final class Gateway: Sendable {
             ("admin listener on \(configuration.admin.host):\(configuration.admin.port)", adminApp),
             ("intake listener on \(configuration.intake.host):\(configuration.intake.port)", intakeApp),
         ]
+        if let membership = store as? any NodeMembership, let settings = configuration.postgresSettings {
+            // First, so it stops last: the node leaves the live nodes after its leases were returned.
+            let dispatcher = dispatcher
+            parts.insert(("node liveness", NodeLivenessService(
+                membership: membership, owner: owner, host: ProcessInfo.processInfo.hostName,
+                interval: .milliseconds(Int64(settings.heartbeatInterval * 1000)), deadAfter: settings.nodeDeadAfter, logger: logger,
+                onReclaimed: { dispatcher.wake() })), at: 0)
+        }
         // First in the list, so it stops last and pushes the shutdown checkpoint to the witnesses.
         if let witnessPusher { parts.insert(("witness pusher", witnessPusher), at: 0) }
         // In-flight deliveries may take a request timeout to finish; then shutdown escalates to cancellation.
