@@ -256,7 +256,7 @@ final class RunningPrometheus: @unchecked Sendable {
     }
 
     /// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw HarnessError("socket() failed") }
         defer { close(descriptor) }
