@@ -247,6 +247,28 @@ final class StoreConfigurationTests: XCTestCase {
         XCTAssertTrue(keys.contains("store.database") && keys.contains("store.user"), "\(keys)")
     }
 
+    // MARK: item 3: docs/deployment.md
+
+    func testTheStoreSectionInTheDeploymentGuideDecodesStrictlyAndStatesTheRealDefaults() throws {
+        let guide = try String(contentsOf: GatewayExamples.repository.appendingPathComponent("docs/deployment.md"), encoding: .utf8)
+        let blocks = guide.components(separatedBy: "```yaml\n").dropFirst().map { $0.components(separatedBy: "```").first ?? "" }
+        let section = try XCTUnwrap(blocks.first { $0.hasPrefix("store:") }, "the guide shows no store: section")
+        let settings = try XCTUnwrap(try configuration(store: section, base: try temporaryDirectory()).postgresSettings)
+        let defaults = PostgresSettings(database: "", user: "")
+        XCTAssertEqual(settings.tlsMode, defaults.tlsMode)
+        XCTAssertEqual(settings.port, defaults.port)
+        XCTAssertEqual(settings.maximumConnections, defaults.maximumConnections)
+        XCTAssertEqual(settings.operationTimeout, defaults.operationTimeout)
+        XCTAssertEqual(settings.nodeDeadAfter, defaults.nodeDeadAfter)
+        XCTAssertEqual(settings.heartbeatInterval, defaults.heartbeatInterval)
+        let bound = Int(defaults.nodeDeadAfter + defaults.heartbeatInterval)
+        XCTAssertTrue(guide.contains("(about \(bound) s by default)"), "the guide's bound for returning a dead node's leases is not \(bound) s")
+        for key in ["kind", "host", "port", "socket", "database", "user", "passwordFile", "tls.mode", "tls.ca", "tls.certificate",
+                    "keyEncryptionKeyFile", "maxConnections", "operationTimeoutSeconds", "nodeDeadAfterSeconds", "heartbeatSeconds"] {
+            XCTAssertTrue(guide.contains("`\(key)`"), "the guide's key table does not name \(key)")
+        }
+    }
+
     // MARK: item 5: the example
 
     func testThePostgresExamplePassesTheStaticChecksWithItsFilesInPlace() throws {
