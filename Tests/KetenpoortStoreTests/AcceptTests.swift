@@ -2,9 +2,12 @@ import Foundation
 import KetenpoortStore
 import XCTest
 
-final class AcceptTests: XCTestCase {
-    func testAcceptStoresMessageDeliveriesAndAudit() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+/// Accepting messages: stored with their deliveries and audit, idempotent on (id, sender, digest), group-committed.
+struct AcceptSuite {
+    let fixture: StoreFixture
+
+    func acceptStoresMessageDeliveriesAndAudit() async throws {
+        let store = try await fixture.open()
         let message = makeMessage(id: "M-1", urgent: true)
         let outcome = try await store.accept(message, recipients: ["VT-0363", "SHN"])
         guard case .accepted(let stored) = outcome else { return XCTFail("expected accepted, got \(outcome)") }
@@ -25,20 +28,20 @@ final class AcceptTests: XCTestCase {
         ])
     }
 
-    func testSameIdSenderAndDigestReturnsTheExistingRecord() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func sameIdSenderAndDigestReturnsTheExistingRecord() async throws {
+        let store = try await fixture.open()
         let message = makeMessage(id: "M-2")
         let first = try await store.accept(message, recipients: ["SHN"])
         let second = try await store.accept(message, recipients: ["SHN"])
         XCTAssertEqual(second, .duplicate(first.message))
         let deliveries = try await store.listDeliveries(DeliveryFilter(messageId: "M-2"), after: nil, limit: 10)
         XCTAssertEqual(deliveries.count, 1, "a repeat must not add deliveries")
-        let head = try await store.auditHeadSequence()
+        let head = try await store.lastAuditSequence()
         XCTAssertEqual(head, 2, "a repeat must not add audit records")
     }
 
-    func testDifferentDigestIsAConflict() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func differentDigestIsAConflict() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "M-3"), recipients: ["SHN"])
         let altered = makeMessage(id: "M-3", payload: Data("other bytes".utf8))
         await assertStoreError({ try await store.accept(altered, recipients: ["SHN"]) }) { error in
@@ -54,8 +57,8 @@ final class AcceptTests: XCTestCase {
         XCTAssertEqual(payload, makeMessage(id: "M-3").payload, "a conflict must not change the stored message")
     }
 
-    func testInvalidAcceptsAreRefused() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func invalidAcceptsAreRefused() async throws {
+        let store = try await fixture.open()
         await assertStoreError({ try await store.accept(makeMessage(id: "M-4"), recipients: []) }) { error in
             if case .invalidArgument(let text) = error { return text.contains("M-4") }
             return false
@@ -66,18 +69,26 @@ final class AcceptTests: XCTestCase {
         }
     }
 
-    func testConcurrentAcceptsShareCommits() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func concurrentAcceptsShareCommits() async throws {
+        let store = try await fixture.open()
         let count = 200
+        let before = await fixture.statistics(store)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
                 group.addTask { _ = try await store.accept(makeMessage(id: "G-\(index)"), recipients: ["SHN"]) }
             }
             try await group.waitForAll()
         }
-        let stats = await store.statistics()
-        XCTAssertEqual(stats.acceptCalls, Int64(count))
-        XCTAssertLessThan(stats.acceptCommits, Int64(count / 2), "group commit should batch concurrent accepts")
+        let stats = await fixture.statistics(store)
+        switch fixture.backend {
+        case .sqlite:
+            XCTAssertEqual(stats.acceptCalls, Int64(count))
+            XCTAssertLessThan(stats.acceptCommits, Int64(count / 2), "group commit should batch concurrent accepts")
+        case .postgres:
+            XCTAssertEqual(stats.batchedOperations - before.batchedOperations, Int64(count))
+            XCTAssertLessThan(stats.batchedCommits - before.batchedCommits, Int64(count / 2),
+                              "group commit should batch concurrent accepts")
+        }
         let counts = try await store.countsByPartnerAndState()
         XCTAssertEqual(counts, [PartnerStateCount(partner: "SHN", state: .queued, count: count)])
         let report = try await store.verifyAuditChain(verifier: nil)
@@ -85,8 +96,8 @@ final class AcceptTests: XCTestCase {
         XCTAssertEqual(report.recordCount, Int64(count * 2))
     }
 
-    func testConflictInABatchDoesNotUndoTheOthers() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func conflictInABatchDoesNotUndoTheOthers() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "C-0"), recipients: ["SHN"])
         let results = await withTaskGroup(of: (String, Bool).self) { group -> [String: Bool] in
             for index in 0..<20 {
@@ -105,17 +116,38 @@ final class AcceptTests: XCTestCase {
         }
     }
 
-    func testReopenKeepsEverything() async throws {
-        let directory = try makeStateDirectory(self)
-        do {
-            let store = try SQLiteStore.open(stateDirectory: directory)
-            _ = try await store.accept(makeMessage(id: "R-1"), recipients: ["SHN"])
-            try store.close()
-        }
-        let reopened = try SQLiteStore.open(stateDirectory: directory)
+    func reopenKeepsEverything() async throws {
+        let store = try await fixture.open()
+        _ = try await store.accept(makeMessage(id: "R-1"), recipients: ["SHN"])
+        await fixture.close(store)
+        let reopened = try await fixture.open()
         let payload = try await reopened.payload(messageId: "R-1")
         XCTAssertEqual(payload, makeMessage(id: "R-1").payload)
     }
+}
+
+final class AcceptTests: XCTestCase {
+    private func suite() async throws -> AcceptSuite { AcceptSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testAcceptStoresMessageDeliveriesAndAudit() async throws { try await suite().acceptStoresMessageDeliveriesAndAudit() }
+    func testSameIdSenderAndDigestReturnsTheExistingRecord() async throws { try await suite().sameIdSenderAndDigestReturnsTheExistingRecord() }
+    func testDifferentDigestIsAConflict() async throws { try await suite().differentDigestIsAConflict() }
+    func testInvalidAcceptsAreRefused() async throws { try await suite().invalidAcceptsAreRefused() }
+    func testConcurrentAcceptsShareCommits() async throws { try await suite().concurrentAcceptsShareCommits() }
+    func testConflictInABatchDoesNotUndoTheOthers() async throws { try await suite().conflictInABatchDoesNotUndoTheOthers() }
+    func testReopenKeepsEverything() async throws { try await suite().reopenKeepsEverything() }
+}
+
+final class AcceptTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> AcceptSuite { AcceptSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testAcceptStoresMessageDeliveriesAndAudit() async throws { try await suite().acceptStoresMessageDeliveriesAndAudit() }
+    func testSameIdSenderAndDigestReturnsTheExistingRecord() async throws { try await suite().sameIdSenderAndDigestReturnsTheExistingRecord() }
+    func testDifferentDigestIsAConflict() async throws { try await suite().differentDigestIsAConflict() }
+    func testInvalidAcceptsAreRefused() async throws { try await suite().invalidAcceptsAreRefused() }
+    func testConcurrentAcceptsShareCommits() async throws { try await suite().concurrentAcceptsShareCommits() }
+    func testConflictInABatchDoesNotUndoTheOthers() async throws { try await suite().conflictInABatchDoesNotUndoTheOthers() }
+    func testReopenKeepsEverything() async throws { try await suite().reopenKeepsEverything() }
 }
 
 final class DurabilityTests: XCTestCase {

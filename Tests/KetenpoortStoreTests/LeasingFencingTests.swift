@@ -3,11 +3,15 @@ import KetenpoortStore
 import XCTest
 
 /// Every transition of a leased delivery presents its lease token; an older lease can never overwrite a newer one.
-final class LeasingFencingTests: XCTestCase {
+struct LeasingFencingSuite {
+    let fixture: StoreFixture
+
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
     private let owner = "host/1/0000beef"
 
-    func testTheSameOwnerReLeasedAfterExpiryCannotUseItsOldToken() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func theSameOwnerReLeasedAfterExpiryCannotUseItsOldToken() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "F-1"), recipients: ["SHN"])
         let firstBatch = try await store.lease(owner: owner, freeSlots: ["SHN": 1], leaseDuration: 30, now: testEpoch)
         let secondBatch = try await store.lease(owner: owner, freeSlots: ["SHN": 1], leaseDuration: 30, now: testEpoch.addingTimeInterval(31))
@@ -19,7 +23,7 @@ final class LeasingFencingTests: XCTestCase {
         XCTAssertEqual(second.token, LeaseToken(rawValue: 2))
         let id = first.delivery.id
         let now = testEpoch.addingTimeInterval(32)
-        let headBefore = try await store.auditHeadSequence()
+        let headBefore = try await store.lastAuditSequence()
         let stale: [(String, @Sendable () async throws -> DeliveryRecord)] = [
             ("deliver", { try await store.deliver(id, owner: owner, token: first.token, receipt: Data("old".utf8), now: now) }),
             ("defer", {
@@ -40,7 +44,7 @@ final class LeasingFencingTests: XCTestCase {
             XCTAssertEqual(unchanged?.state, .sending, "a stale \(name) must change nothing")
             XCTAssertEqual(unchanged?.attempts, 2)
         }
-        let headAfter = try await store.auditHeadSequence()
+        let headAfter = try await store.lastAuditSequence()
         XCTAssertEqual(headAfter, headBefore, "refused stale transitions are not audited")
 
         let delivered = try await store.deliver(id, owner: owner, token: second.token, receipt: Data("new".utf8), now: now)
@@ -54,8 +58,8 @@ final class LeasingFencingTests: XCTestCase {
         XCTAssertEqual(final?.receipt, Data("new".utf8))
     }
 
-    func testAnotherOwnerWithTheCurrentTokenIsRefused() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func anotherOwnerWithTheCurrentTokenIsRefused() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "F-2"), recipients: ["SHN"])
         let batch = try await store.lease(owner: owner, freeSlots: ["SHN": 1], leaseDuration: 30, now: testEpoch)
         let leased = try XCTUnwrap(batch.first)
@@ -67,8 +71,8 @@ final class LeasingFencingTests: XCTestCase {
         }
     }
 
-    func testADeferralWithATryLaterReceiptAuditsTheReceiptDigest() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func aDeferralWithATryLaterReceiptAuditsTheReceiptDigest() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "F-3"), recipients: ["SHN"])
         let batch = try await store.lease(owner: owner, freeSlots: ["SHN": 1], leaseDuration: 30, now: testEpoch)
         let leased = try XCTUnwrap(batch.first)
@@ -80,4 +84,20 @@ final class LeasingFencingTests: XCTestCase {
         XCTAssertEqual(last?.detail.contains("error=try-later"), true, last?.detail ?? "")
         XCTAssertEqual(last?.detail.contains("receipt-sha256=\(sha256Hex(receipt))"), true, last?.detail ?? "")
     }
+}
+
+final class LeasingFencingTests: XCTestCase {
+    private func suite() async throws -> LeasingFencingSuite { LeasingFencingSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testTheSameOwnerReLeasedAfterExpiryCannotUseItsOldToken() async throws { try await suite().theSameOwnerReLeasedAfterExpiryCannotUseItsOldToken() }
+    func testAnotherOwnerWithTheCurrentTokenIsRefused() async throws { try await suite().anotherOwnerWithTheCurrentTokenIsRefused() }
+    func testADeferralWithATryLaterReceiptAuditsTheReceiptDigest() async throws { try await suite().aDeferralWithATryLaterReceiptAuditsTheReceiptDigest() }
+}
+
+final class LeasingFencingTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> LeasingFencingSuite { LeasingFencingSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testTheSameOwnerReLeasedAfterExpiryCannotUseItsOldToken() async throws { try await suite().theSameOwnerReLeasedAfterExpiryCannotUseItsOldToken() }
+    func testAnotherOwnerWithTheCurrentTokenIsRefused() async throws { try await suite().anotherOwnerWithTheCurrentTokenIsRefused() }
+    func testADeferralWithATryLaterReceiptAuditsTheReceiptDigest() async throws { try await suite().aDeferralWithATryLaterReceiptAuditsTheReceiptDigest() }
 }

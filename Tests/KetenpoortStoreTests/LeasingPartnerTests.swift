@@ -3,11 +3,15 @@ import KetenpoortStore
 import XCTest
 
 /// Leasing is per partner: only partners with a free slot, at most that many, urgent first then the longest due.
-final class LeasingPartnerTests: XCTestCase {
+struct LeasingPartnerSuite {
+    let fixture: StoreFixture
+
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
     private let owner = "host/1/0000beef"
 
-    func testLeasesOnlyThePartnersNamedAndAtMostTheirFreeSlots() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func leasesOnlyThePartnersNamedAndAtMostTheirFreeSlots() async throws {
+        let store = try await fixture.open()
         for index in 0..<5 {
             _ = try await store.accept(makeMessage(id: "M-\(index)"), recipients: ["SHN", "OM", "VT-0363"])
         }
@@ -19,8 +23,8 @@ final class LeasingPartnerTests: XCTestCase {
         XCTAssertEqual(vt.count, 5, "a partner that is not named is not leased")
     }
 
-    func testABackloggedPartnerDoesNotTakeTheSlotsOfAnother() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func aBackloggedPartnerDoesNotTakeTheSlotsOfAnother() async throws {
+        let store = try await fixture.open()
         // SHN has a backlog of 50 older deliveries; OM one newer delivery.
         for index in 0..<50 {
             _ = try await store.accept(makeMessage(id: "old-\(index)", received: testEpoch.addingTimeInterval(Double(index))),
@@ -33,8 +37,8 @@ final class LeasingPartnerTests: XCTestCase {
         XCTAssertEqual(leased.filter { $0.delivery.partner == "OM" }.map(\.delivery.messageId), ["new"])
     }
 
-    func testUrgentFirstThenLongestDueWithinEachPartner() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func urgentFirstThenLongestDueWithinEachPartner() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "a-old", received: testEpoch), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "a-new", received: testEpoch.addingTimeInterval(10)), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "a-urgent", urgent: true, received: testEpoch.addingTimeInterval(20)), recipients: ["SHN"])
@@ -47,8 +51,8 @@ final class LeasingPartnerTests: XCTestCase {
         XCTAssertTrue(leased.allSatisfy { $0.token == LeaseToken(rawValue: 1) && $0.delivery.leaseOwner == owner })
     }
 
-    func testLeaseEveryPartnerLeasesEachPartnerWithOpenDeliveries() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func leaseEveryPartnerLeasesEachPartnerWithOpenDeliveries() async throws {
+        let store = try await fixture.open()
         for index in 0..<3 {
             _ = try await store.accept(makeMessage(id: "E-\(index)"), recipients: ["SHN", "OM"])
         }
@@ -56,4 +60,22 @@ final class LeasingPartnerTests: XCTestCase {
         XCTAssertEqual(leased.filter { $0.delivery.partner == "SHN" }.count, 2)
         XCTAssertEqual(leased.filter { $0.delivery.partner == "OM" }.count, 2)
     }
+}
+
+final class LeasingPartnerTests: XCTestCase {
+    private func suite() async throws -> LeasingPartnerSuite { LeasingPartnerSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testLeasesOnlyThePartnersNamedAndAtMostTheirFreeSlots() async throws { try await suite().leasesOnlyThePartnersNamedAndAtMostTheirFreeSlots() }
+    func testABackloggedPartnerDoesNotTakeTheSlotsOfAnother() async throws { try await suite().aBackloggedPartnerDoesNotTakeTheSlotsOfAnother() }
+    func testUrgentFirstThenLongestDueWithinEachPartner() async throws { try await suite().urgentFirstThenLongestDueWithinEachPartner() }
+    func testLeaseEveryPartnerLeasesEachPartnerWithOpenDeliveries() async throws { try await suite().leaseEveryPartnerLeasesEachPartnerWithOpenDeliveries() }
+}
+
+final class LeasingPartnerTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> LeasingPartnerSuite { LeasingPartnerSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testLeasesOnlyThePartnersNamedAndAtMostTheirFreeSlots() async throws { try await suite().leasesOnlyThePartnersNamedAndAtMostTheirFreeSlots() }
+    func testABackloggedPartnerDoesNotTakeTheSlotsOfAnother() async throws { try await suite().aBackloggedPartnerDoesNotTakeTheSlotsOfAnother() }
+    func testUrgentFirstThenLongestDueWithinEachPartner() async throws { try await suite().urgentFirstThenLongestDueWithinEachPartner() }
+    func testLeaseEveryPartnerLeasesEachPartnerWithOpenDeliveries() async throws { try await suite().leaseEveryPartnerLeasesEachPartnerWithOpenDeliveries() }
 }

@@ -5,9 +5,13 @@ import XCTest
 
 /// Retention counts from receipt and is a hard bound: at the deadline the payload goes, and a delivery that is still
 /// queued or held fails (`retention-expired`); only a delivery in flight is waited for.
-final class RetentionDeadlineTests: XCTestCase {
-    func testDeadlineFromReceiptFailsUnfinishedDeliveriesAndPurges() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+struct RetentionDeadlineSuite {
+    let fixture: StoreFixture
+
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
+    func deadlineFromReceiptFailsUnfinishedDeliveriesAndPurges() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "queued", retention: 100), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "held", retention: 100), recipients: ["VT-0363"])
         _ = try await store.accept(makeMessage(id: "in-flight", retention: 100), recipients: ["VT-0599"])
@@ -39,10 +43,26 @@ final class RetentionDeadlineTests: XCTestCase {
     }
 }
 
+final class RetentionDeadlineTests: XCTestCase {
+    private func suite() async throws -> RetentionDeadlineSuite { RetentionDeadlineSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testDeadlineFromReceiptFailsUnfinishedDeliveriesAndPurges() async throws { try await suite().deadlineFromReceiptFailsUnfinishedDeliveriesAndPurges() }
+}
+
+final class RetentionDeadlineTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> RetentionDeadlineSuite { RetentionDeadlineSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testDeadlineFromReceiptFailsUnfinishedDeliveriesAndPurges() async throws { try await suite().deadlineFromReceiptFailsUnfinishedDeliveriesAndPurges() }
+}
+
 /// The `message.accepted` record names the digest of the bytes received and of the signed message, by name.
-final class AcceptDigestTests: XCTestCase {
-    func testAcceptedRecordNamesReceivedAndSignedDigests() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+struct AcceptDigestSuite {
+    let fixture: StoreFixture
+
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
+    func acceptedRecordNamesReceivedAndSignedDigests() async throws {
+        let store = try await fixture.open()
         let received = Data("<Zorgmelding>as posted</Zorgmelding>".utf8)
         let signed = Data("<Zorgmelding>as posted<ds:Signature/></Zorgmelding>".utf8)
         var message = makeMessage(id: "D-1", payload: signed)
@@ -58,10 +78,22 @@ final class AcceptDigestTests: XCTestCase {
         XCTAssertEqual(AcceptedDigests(detail: record.detail), AcceptedDigests(detail: "received-sha256=\(receivedHex) signed-sha256=\(signedHex)"))
         XCTAssertEqual(AcceptedDigests(detail: record.detail).signed, signedHex)
     }
+}
+
+final class AcceptDigestTests: XCTestCase {
+    private func suite() async throws -> AcceptDigestSuite { AcceptDigestSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testAcceptedRecordNamesReceivedAndSignedDigests() async throws { try await suite().acceptedRecordNamesReceivedAndSignedDigests() }
 
     func testRecordsOfTheOlderFormatStillRead() {
         let old = AcceptedDigests(detail: "kind=Zorgmelding sender=00000099000000000001 digest=abc123 recipients=1 urgent=0 key=k1")
         XCTAssertEqual(old.received, "abc123", "the older `digest` was the digest of the received bytes")
         XCTAssertNil(old.signed)
     }
+}
+
+final class AcceptDigestTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> AcceptDigestSuite { AcceptDigestSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testAcceptedRecordNamesReceivedAndSignedDigests() async throws { try await suite().acceptedRecordNamesReceivedAndSignedDigests() }
 }

@@ -2,9 +2,13 @@ import Foundation
 import KetenpoortStore
 import XCTest
 
-final class RetentionTests: XCTestCase {
-    func testPurgesOnlyExpiredPayloadsWithFinalDeliveries() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+struct RetentionSuite {
+    let fixture: StoreFixture
+
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
+    func purgesOnlyExpiredPayloadsWithFinalDeliveries() async throws {
+        let store = try await fixture.open()
         let owner = "courier"
         _ = try await store.accept(makeMessage(id: "done", retention: 100), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "pending", retention: 100), recipients: ["SHN", "VT-0363"])
@@ -34,4 +38,16 @@ final class RetentionTests: XCTestCase {
         let report = try await store.verifyAuditChain(verifier: nil)
         XCTAssertTrue(report.isIntact)
     }
+}
+
+final class RetentionTests: XCTestCase {
+    private func suite() async throws -> RetentionSuite { RetentionSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testPurgesOnlyExpiredPayloadsWithFinalDeliveries() async throws { try await suite().purgesOnlyExpiredPayloadsWithFinalDeliveries() }
+}
+
+final class RetentionTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> RetentionSuite { RetentionSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testPurgesOnlyExpiredPayloadsWithFinalDeliveries() async throws { try await suite().purgesOnlyExpiredPayloadsWithFinalDeliveries() }
 }

@@ -2,12 +2,16 @@ import Foundation
 import KetenpoortStore
 import XCTest
 
-final class TransitionTests: XCTestCase {
+/// Delivery transitions: which are allowed from which state, lease order, expiry, fencing, counts and paging.
+struct TransitionSuite {
+    let fixture: StoreFixture
     private let owner = "courier-1"
 
-    /// Accepts a message and drives its one delivery into `state`; returns the delivery id.
-    private func delivery(in state: DeliveryState, store: SQLiteStore, id: String) async throws -> DeliveryID {
-        _ = try await store.accept(makeMessage(id: id), recipients: ["SHN"])
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
+    /// Accepts a message for `partner` and drives its one delivery into `state`; returns the delivery id.
+    private func delivery(in state: DeliveryState, store: ConformanceStore, id: String, partner: String = "SHN") async throws -> DeliveryID {
+        _ = try await store.accept(makeMessage(id: id), recipients: [partner])
         guard let delivery = try await store.listDeliveries(DeliveryFilter(messageId: id), after: nil, limit: 1).first else {
             throw StoreError.messageNotFound(messageId: id)
         }
@@ -18,7 +22,7 @@ final class TransitionTests: XCTestCase {
         case .held:
             _ = try await store.hold(delivery.id, by: anOperator, now: now)
         case .sending, .delivered, .deferred, .failed:
-            let leased = try await store.lease(owner: owner, freeSlots: ["SHN": 1], leaseDuration: 60, now: now)
+            let leased = try await store.lease(owner: owner, freeSlots: [partner: 1], leaseDuration: 60, now: now)
             XCTAssertEqual(leased.map(\.delivery.id), [delivery.id])
             let token = try XCTUnwrap(leased.first?.token)
             switch state {
@@ -38,10 +42,10 @@ final class TransitionTests: XCTestCase {
     }
 
     /// A transition under test: the store, the delivery and the delivery's latest lease token.
-    private typealias Action = @Sendable (SQLiteStore, DeliveryID, LeaseToken) async throws -> DeliveryRecord
+    private typealias Action = @Sendable (ConformanceStore, DeliveryID, LeaseToken) async throws -> DeliveryRecord
 
-    func testEveryTransitionFromEveryState() async throws {
-        let directory = try makeStateDirectory(self)
+    func everyTransitionFromEveryState() async throws {
+        let store = try await fixture.open()
         let owner = self.owner
         let now = testEpoch.addingTimeInterval(1)
         let actions: [(name: String, allowed: [DeliveryState: DeliveryState], run: Action)] = [
@@ -66,9 +70,9 @@ final class TransitionTests: XCTestCase {
         for (index, action) in actions.enumerated() {
             for state in DeliveryState.allCases {
                 counter += 1
-                let store = try SQLiteStore.open(stateDirectory: directory + "/\(index)-\(state.rawValue)")
-                let id = try await delivery(in: state, store: store, id: "T-\(index)-\(state.rawValue)")
-                let headBefore = try await store.auditHeadSequence()
+                // One store for every case: each case has a partner of its own, so leases never pick another case's delivery.
+                let id = try await delivery(in: state, store: store, id: "T-\(index)-\(state.rawValue)", partner: "P-\(counter)")
+                let headBefore = try await store.lastAuditSequence()
                 let token = LeaseToken(rawValue: Int64(try await store.delivery(id)?.attempts ?? 0))
                 if let expected = action.allowed[state] {
                     let after = try await action.run(store, id, token)
@@ -81,21 +85,20 @@ final class TransitionTests: XCTestCase {
                         guard case .invalidTransition(let delivery, let messageId, let name, let from, _) = error else { return false }
                         return delivery == id && messageId == "T-\(index)-\(state.rawValue)" && name == action.name && from == state
                     }
-                    let headAfter = try await store.auditHeadSequence()
+                    let headAfter = try await store.lastAuditSequence()
                     XCTAssertEqual(headAfter, headBefore, "a refused \(action.name) from \(state) must not be audited")
                     let unchanged = try await store.delivery(id)
                     XCTAssertEqual(unchanged?.state, state)
                 }
                 let report = try await store.verifyAuditChain(verifier: nil)
                 XCTAssertTrue(report.isIntact)
-                try store.close()
             }
         }
         XCTAssertEqual(counter, 54)
     }
 
-    func testInvalidTransitionErrorNamesTheRule() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func invalidTransitionErrorNamesTheRule() async throws {
+        let store = try await fixture.open()
         let id = try await delivery(in: .failed, store: store, id: "E-1")
         do {
             _ = try await store.deliver(id, owner: owner, token: LeaseToken(rawValue: 1), receipt: Data(), now: testEpoch)
@@ -107,8 +110,8 @@ final class TransitionTests: XCTestCase {
         }
     }
 
-    func testOperatorActionsRecordNameAndReason() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func operatorActionsRecordNameAndReason() async throws {
+        let store = try await fixture.open()
         let id = try await delivery(in: .queued, store: store, id: "O-1")
         _ = try await store.hold(id, by: anOperator, now: testEpoch)
         let last = try await store.auditTrail(messageId: "O-1").last
@@ -121,8 +124,8 @@ final class TransitionTests: XCTestCase {
         }
     }
 
-    func testLeaseOrderUrgentFirstThenOldest() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func leaseOrderUrgentFirstThenOldest() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "old", received: testEpoch), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "new", received: testEpoch.addingTimeInterval(10)), recipients: ["SHN"])
         _ = try await store.accept(makeMessage(id: "urgent-new", urgent: true, received: testEpoch.addingTimeInterval(20)), recipients: ["SHN"])
@@ -138,8 +141,8 @@ final class TransitionTests: XCTestCase {
         XCTAssertEqual(second.map(\.delivery.messageId), ["new"], "not-yet-due deliveries are not leased")
     }
 
-    func testExpiredLeaseMakesTheDeliveryDueAgain() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func expiredLeaseMakesTheDeliveryDueAgain() async throws {
+        let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "L-1"), recipients: ["SHN"])
         let leased = try await store.lease(owner: "dead-courier", freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch)
         XCTAssertEqual(leased.count, 1)
@@ -162,8 +165,8 @@ final class TransitionTests: XCTestCase {
         XCTAssertTrue(trail.last?.detail.contains("expired-owner=\"dead-courier\"") ?? false)
     }
 
-    func testDeferredBecomesDueAtItsNextAttempt() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func deferredBecomesDueAtItsNextAttempt() async throws {
+        let store = try await fixture.open()
         let id = try await delivery(in: .deferred, store: store, id: "D-1")
         let early = try await store.lease(owner: owner, freeSlots: ["SHN": 10], leaseDuration: 30, now: testEpoch.addingTimeInterval(299))
         XCTAssertTrue(early.isEmpty)
@@ -172,8 +175,8 @@ final class TransitionTests: XCTestCase {
         XCTAssertEqual(due.first?.delivery.lastErrorClass, .timeout)
     }
 
-    func testCountsFollowTransitionsAndListingPages() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func countsFollowTransitionsAndListingPages() async throws {
+        let store = try await fixture.open()
         for index in 0..<5 {
             _ = try await store.accept(makeMessage(id: "P-\(index)"), recipients: ["SHN", "VT-0363"])
         }
@@ -191,4 +194,28 @@ final class TransitionTests: XCTestCase {
         let queuedVT = try await store.listDeliveries(DeliveryFilter(partner: "VT-0363", state: .queued), after: nil, limit: 10)
         XCTAssertTrue(queuedVT.allSatisfy { $0.partner == "VT-0363" && $0.state == .queued })
     }
+}
+
+final class TransitionTests: XCTestCase {
+    private func suite() async throws -> TransitionSuite { TransitionSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testEveryTransitionFromEveryState() async throws { try await suite().everyTransitionFromEveryState() }
+    func testInvalidTransitionErrorNamesTheRule() async throws { try await suite().invalidTransitionErrorNamesTheRule() }
+    func testOperatorActionsRecordNameAndReason() async throws { try await suite().operatorActionsRecordNameAndReason() }
+    func testLeaseOrderUrgentFirstThenOldest() async throws { try await suite().leaseOrderUrgentFirstThenOldest() }
+    func testExpiredLeaseMakesTheDeliveryDueAgain() async throws { try await suite().expiredLeaseMakesTheDeliveryDueAgain() }
+    func testDeferredBecomesDueAtItsNextAttempt() async throws { try await suite().deferredBecomesDueAtItsNextAttempt() }
+    func testCountsFollowTransitionsAndListingPages() async throws { try await suite().countsFollowTransitionsAndListingPages() }
+}
+
+final class TransitionTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> TransitionSuite { TransitionSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testEveryTransitionFromEveryState() async throws { try await suite().everyTransitionFromEveryState() }
+    func testInvalidTransitionErrorNamesTheRule() async throws { try await suite().invalidTransitionErrorNamesTheRule() }
+    func testOperatorActionsRecordNameAndReason() async throws { try await suite().operatorActionsRecordNameAndReason() }
+    func testLeaseOrderUrgentFirstThenOldest() async throws { try await suite().leaseOrderUrgentFirstThenOldest() }
+    func testExpiredLeaseMakesTheDeliveryDueAgain() async throws { try await suite().expiredLeaseMakesTheDeliveryDueAgain() }
+    func testDeferredBecomesDueAtItsNextAttempt() async throws { try await suite().deferredBecomesDueAtItsNextAttempt() }
+    func testCountsFollowTransitionsAndListingPages() async throws { try await suite().countsFollowTransitionsAndListingPages() }
 }
