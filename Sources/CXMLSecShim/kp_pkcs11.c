@@ -299,8 +299,58 @@ done:
     return result;
 }
 
+/* xmlsec 1.2.37 built for OpenSSL 3 calls a key private only when it can read the private component
+   (RSA d, EC private scalar), which an engine key never has, and then refuses to sign with it. The key gets
+   a placeholder component (1) that only answers that question: the engine's methods do every private
+   operation inside the token and never read it. Later xmlsec versions mark engine keys as private instead. */
+static int kp_p11_mark_private(EVP_PKEY *key) {
+    int marked = 0;
+    BIGNUM *placeholder = BN_new();
+    if (placeholder == NULL || BN_one(placeholder) != 1) { goto done; }
+    switch (EVP_PKEY_get_base_id(key)) {
+    case EVP_PKEY_RSA: {
+        /* The engine's key carries the engine's method; a key with OpenSSL's own method is left alone. */
+        RSA *rsa = EVP_PKEY_get1_RSA(key);
+        if (rsa == NULL) { goto done; }
+        if (RSA_get_method(rsa) == RSA_get_default_method()) {
+            marked = RSA_get0_d(rsa) != NULL;
+        } else if (RSA_get0_d(rsa) != NULL) {
+            marked = 1;
+        } else if (RSA_set0_key(rsa, NULL, NULL, placeholder) == 1) {
+            placeholder = NULL;  /* the RSA owns it now */
+            marked = 1;
+        }
+        RSA_free(rsa);
+        break;
+    }
+    case EVP_PKEY_EC: {
+        EC_KEY *ec = EVP_PKEY_get1_EC_KEY(key);
+        if (ec == NULL) { goto done; }
+        if (EC_KEY_get_method(ec) == EC_KEY_get_default_method()) {
+            marked = EC_KEY_get0_private_key(ec) != NULL;
+        } else if (EC_KEY_get0_private_key(ec) != NULL) {
+            marked = 1;
+        } else {
+            marked = EC_KEY_set_private_key(ec, placeholder) == 1;  /* copies it */
+        }
+        EC_KEY_free(ec);
+        break;
+    }
+    default:
+        break;
+    }
+done:
+    BN_free(placeholder);
+    ERR_clear_error();
+    return marked;
+}
+
 xmlSecKeyPtr kp_p11_xmlsec_key(struct evp_pkey_st *key, const unsigned char *cert_pem, int cert_len) {
-    if (key == NULL || EVP_PKEY_up_ref(key) != 1) { return NULL; }
+    if (key == NULL) { return NULL; }
+    pthread_mutex_lock(&kp_p11_lock);
+    int marked = kp_p11_mark_private(key);
+    pthread_mutex_unlock(&kp_p11_lock);
+    if (!marked || EVP_PKEY_up_ref(key) != 1) { return NULL; }
     xmlSecKeyDataPtr value = xmlSecOpenSSLEvpKeyAdopt(key);
     if (value == NULL) {
         EVP_PKEY_free(key);

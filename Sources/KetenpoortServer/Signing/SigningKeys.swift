@@ -26,6 +26,8 @@ public struct SigningKeys: Sendable {
             }
             do {
                 messageSigner = try XMLSigner(tokenKey: key, certificatePEM: certificatePEM)
+            } catch let error as Pkcs11Error {
+                throw SigningKeyError(key: Self.settingKey(for: error), problem: error.description)
             } catch {
                 throw SigningKeyError(key: "signing.pkcs11", problem: "\(error)")
             }
@@ -45,7 +47,7 @@ public struct SigningKeys: Sendable {
         case .moduleUnloadable, .engineUnavailable, .moduleFailed: return "signing.pkcs11.module"
         case .tokenMissing: return "signing.pkcs11.token"
         case .pinIncorrect, .pinLocked, .pinFileUnreadable, .pinFileEmpty: return "signing.pkcs11.pinFile"
-        case .keyMissing, .keyUnloadable, .unsupportedKey, .signingFailed: return "signing.pkcs11.key"
+        case .keyMissing, .keyUnloadable, .unsupportedKey, .ecdsaTokenKeyCannotSignMessages, .signingFailed: return "signing.pkcs11.key"
         case .keyDoesNotMatchCertificate, .certificateUnreadable: return "signing.certificate"
         }
     }

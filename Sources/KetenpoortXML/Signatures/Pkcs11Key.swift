@@ -133,6 +133,8 @@ public enum Pkcs11Error: Error, Sendable, Equatable, CustomStringConvertible {
     case keyUnloadable(token: String, key: String)
     /// The key is neither RSA (2048+ bits) nor ECDSA P-256.
     case unsupportedKey(token: String, key: String)
+    /// The key is ECDSA: it signs checkpoints, but xmlsec1 1.2.37 signs messages only with an RSA key in a token.
+    case ecdsaTokenKeyCannotSignMessages(token: String)
     /// The key in the token is not the one the certificate was issued for.
     case keyDoesNotMatchCertificate(token: String)
     /// The certificate that should carry the key's public key cannot be read.
@@ -171,6 +173,8 @@ public enum Pkcs11Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .engineUnavailable: return "OpenSSL's pkcs11 engine cannot be loaded (install libengine-pkcs11-openssl)"
         case .keyUnloadable(let token, let key): return "the key '\(key)' in token '\(token)' cannot be loaded through OpenSSL's pkcs11 engine"
         case .unsupportedKey(let token, let key): return "the key '\(key)' in token '\(token)' must be RSA (2048 bits or more) or ECDSA P-256"
+        case .ecdsaTokenKeyCannotSignMessages(let token):
+            return "the key in token '\(token)' is ECDSA; xmlsec1 1.2.37 signs messages only with an RSA key (2048 bits or more) in a token"
         case .keyDoesNotMatchCertificate(let token): return "the key in token '\(token)' does not belong to the signing certificate (their public keys differ)"
         case .certificateUnreadable: return "the signing certificate cannot be read (PEM expected)"
         case .pinFileUnreadable(let path): return "cannot read the PIN file \(path)"

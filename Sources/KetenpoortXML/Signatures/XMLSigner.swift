@@ -29,6 +29,8 @@ public final class XMLSigner: @unchecked Sendable {
 
     /// Signs with a key inside a PKCS#11 token; the PEM certificate goes into KeyInfo and must carry the key's public key.
     public convenience init(tokenKey: Pkcs11PrivateKey, certificatePEM: Data) throws {
+        // xmlsec1 1.2.37 cannot read an engine EC key's group order, which its ECDSA signature encoding needs.
+        guard tokenKey.kind == .rsa else { throw Pkcs11Error.ecdsaTokenKeyCannotSignMessages(token: tokenKey.tokenLabel) }
         try tokenKey.requireMatch(certificatePEM: certificatePEM)
         try XMLLibrary.ensureReady()
         let loaded = certificatePEM.withUnsafeBytes { certBytes in
