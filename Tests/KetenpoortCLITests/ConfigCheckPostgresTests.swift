@@ -56,6 +56,18 @@ final class ConfigCheckPostgresTests: XCTestCase {
         XCTAssertFalse(result.stdout.contains(": ok ("), result.stdout)
     }
 
+    func testAMigratedDatabasePassesAndTheCheckSaysWhereItConnected() async throws {
+        let setup = try setUpConfiguration()
+        assertExit(try await CLIRunner.run(["store", "migrate", "--config", setup.file]), 0)
+        let result = try await CLIRunner.run(["config", "check", setup.file])
+        assertExit(result, 0)
+        XCTAssertEqual(storeErrors(result), [])
+        let server = try TestPostgresServer.fromEnvironment()
+        XCTAssertTrue(result.stdout.contains("\(setup.file): store: connected to \(server.user)@\(server.host):\(server.port)/\(setup.database); "
+                                             + "the schema is usable"), result.stdout)
+        XCTAssertTrue(result.stdout.contains(": ok ("), result.stdout)
+    }
+
     func testAWrongPasswordIsReportedUnderStoreWithoutThePassword() async throws {
         let setup = try setUpConfiguration()
         let wrong = "wrong-" + UUID().uuidString
