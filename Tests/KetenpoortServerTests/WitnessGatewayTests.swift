@@ -269,7 +269,7 @@ final class GatewayWithWitness: @unchecked Sendable {
 
     /// Waits until the store holds w1's cosignature of a head of `size`.
     func waitForCosignature(size: Int64) async throws -> StoredCosignature {
-        guard let store = gateway.store as? any WitnessCosignatureStore else { throw HarnessError("no cosignature store") }
+        let store = gateway.store
         var found: StoredCosignature?
         try await waitUntil("witness w1 cosigns size \(size)") {
             found = try await store.latestCosignatures().first { $0.witness == "w1" && $0.head.treeSize == size }

@@ -32,9 +32,18 @@ final class PostgresDatabase: Sendable {
         _ = await runner.value
     }
 
-    /// Runs `body` on a pooled connection, failing with ``StoreError/database(_:)`` after the operation timeout.
-    func withConnection<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` on a pooled connection, failing with ``StoreError/database(_:)`` after the operation timeout unless
+    /// `bounded` is false (long maintenance such as a store copy).
+    func withConnection<T: Sendable>(_ what: String, bounded: Bool = true,
+                                     _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = client
+        guard bounded else {
+            do {
+                return try await client.withConnection { connection in try await body(connection) }
+            } catch {
+                throw PostgresErrorText.storeError(error)
+            }
+        }
         return try await Deadline.run(what, seconds: settings.operationTimeout, database: settings.displayName) {
             try await client.withConnection { connection in try await body(connection) }
         }

@@ -61,3 +61,18 @@ enum WrappedKeyring {
         }
     }
 }
+
+extension PostgresStore {
+    /// Re-wraps every payload data key from `old` to `new` in one transaction (with `newDataKey`, also adds a new active
+    /// data key); returns how many keys were re-wrapped. Nodes still holding `old` can no longer unwrap after this.
+    public func rotateKeyEncryptionKey(from old: KeyEncryptionKey, to new: KeyEncryptionKey, newDataKey: Bool) async throws -> Int {
+        let count = try await WrappedKeyring.rewrap(database, from: old, to: new)
+        if newDataKey {
+            try await database.transaction("add a payload data key") { connection in
+                _ = try await AuditChainWriter.lockHead(connection)
+                try await WrappedKeyring.insertNewKey(connection, kek: new, makeActive: true)
+            }
+        }
+        return count
+    }
+}

@@ -24,24 +24,29 @@ extension SQLiteStore: WitnessCosignatureStore {
                 WHERE c.id = (SELECT d.id FROM witness_cosignatures AS d WHERE d.witness = c.witness
                               ORDER BY d.tree_size DESC, d.id DESC LIMIT 1)
                 ORDER BY c.witness
-                """).map { row in
-                let head = SignedTreeHead(
-                    treeSize: try row.decode(Int64.self, forColumn: "tree_size"),
-                    rootHash: try row.decode(Data.self, forColumn: "root_hash"),
-                    timeMillis: try row.decode(Int64.self, forColumn: "time_ms"),
-                    keySHA256: try row.decode(Data.self, forColumn: "key_sha256"),
-                    algorithm: try row.decode(String.self, forColumn: "algorithm"),
-                    signature: try row.decode(Data.self, forColumn: "signature"))
-                let witness = try row.decode(String.self, forColumn: "witness")
-                let cosignature = WitnessCosignature(
-                    witness: try row.decode(String.self, forColumn: "witness_name"),
-                    keySHA256: try row.decode(Data.self, forColumn: "witness_key_sha256"),
-                    algorithm: try row.decode(String.self, forColumn: "witness_algorithm"),
-                    witnessedMillis: try row.decode(Int64.self, forColumn: "witnessed_ms"),
-                    signature: try row.decode(Data.self, forColumn: "cosignature"))
-                return StoredCosignature(witness: witness, head: head, cosignature: cosignature,
-                                         receivedMillis: try row.decode(Int64.self, forColumn: "received_ms"))
-            }
+                """).map(RowDecoding.cosignature)
         }
+    }
+}
+
+extension RowDecoding {
+    /// Decodes a witness cosignature row.
+    static func cosignature(_ row: Row) throws -> StoredCosignature {
+        let head = SignedTreeHead(
+            treeSize: try row.decode(Int64.self, forColumn: "tree_size"),
+            rootHash: try row.decode(Data.self, forColumn: "root_hash"),
+            timeMillis: try row.decode(Int64.self, forColumn: "time_ms"),
+            keySHA256: try row.decode(Data.self, forColumn: "key_sha256"),
+            algorithm: try row.decode(String.self, forColumn: "algorithm"),
+            signature: try row.decode(Data.self, forColumn: "signature"))
+        let witness = try row.decode(String.self, forColumn: "witness")
+        let cosignature = WitnessCosignature(
+            witness: try row.decode(String.self, forColumn: "witness_name"),
+            keySHA256: try row.decode(Data.self, forColumn: "witness_key_sha256"),
+            algorithm: try row.decode(String.self, forColumn: "witness_algorithm"),
+            witnessedMillis: try row.decode(Int64.self, forColumn: "witnessed_ms"),
+            signature: try row.decode(Data.self, forColumn: "cosignature"))
+        return StoredCosignature(witness: witness, head: head, cosignature: cosignature,
+                                 receivedMillis: try row.decode(Int64.self, forColumn: "received_ms"))
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortPostgres
 import KetenpoortServer
 import KetenpoortStore
 
@@ -8,7 +9,7 @@ struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Maintain the gateway's store.",
-        subcommands: [StoreMigrateCommand.self]
+        subcommands: [StoreMigrateCommand.self, StoreCopyCommand.self, StoreRotateKEKCommand.self]
     )
 }
 
@@ -22,8 +23,13 @@ struct StoreMigrateCommand: AsyncParsableCommand {
             migrate: they refuse a store whose schema differs from their own build's. Exit codes: 0 done,
             2 the store cannot be opened or migrated (another gateway runs, a newer ketenpoort wrote it, …).
 
-            Example:
+            With a PostgreSQL store (`--config` naming `store: {kind: postgres, …}`) the first node or command to
+            migrate holds a database lock meanwhile, so several nodes may start at once; it also creates the first
+            payload data key, wrapped by the key-encryption key.
+
+            Examples:
               ketenpoort store migrate --state-dir /var/lib/ketenpoort
+              ketenpoort store migrate --config /etc/ketenpoort/gateway.yaml
             """
     )
 
@@ -31,6 +37,18 @@ struct StoreMigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runOperatorCommand {
+            if let configuration = try location.configuration(), let settings = configuration.postgresSettings {
+                do {
+                    let store = try await PostgresStore.open(settings: settings, access: .migrate, payloadKeys: true, logger: OperatorLog.quiet)
+                    await store.shutdown()
+                } catch let error as StoreSchemaError {
+                    throw OperatorFailure.usage("\(error)")
+                } catch {
+                    throw OperatorFailure.usage("cannot migrate the store at \(settings.displayName): \(error)")
+                }
+                print("the store at \(settings.displayName) is at schema \(PostgresStore.schemaVersions.last ?? "?")")
+                return
+            }
             let directory = try location.resolvedDirectory()
             do {
                 for repair in try StateDirectoryFiles.secure(directory) {
