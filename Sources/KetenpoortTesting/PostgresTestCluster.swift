@@ -33,6 +33,17 @@ public struct PostgresTestConnectionNotEncrypted: Error, CustomStringConvertible
     public var description: String { "the connection to the test PostgreSQL is not encrypted (pg_stat_ssl.ssl is false)" }
 }
 
+/// A statement on the test cluster failed; says which and the server's message (test data only, so it may be shown).
+public struct PostgresTestStatementFailed: Error, CustomStringConvertible {
+    /// The SQL statement.
+    public let statement: String
+    /// The server's error message.
+    public let message: String
+
+    /// "<statement>: <message>".
+    public var description: String { "\(statement): \(message)" }
+}
+
 /// The throw-away cluster that `scripts/postgres-test-cluster start` made, as its env file describes it.
 public struct PostgresTestCluster: Sendable {
     /// The server's address (127.0.0.1).
@@ -85,7 +96,11 @@ public struct PostgresTestCluster: Sendable {
             for try await ssl in tlsRows.decode(Bool.self) { encrypted = ssl }
             guard encrypted else { throw PostgresTestConnectionNotEncrypted() }
             for statement in statements {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.quiet)
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.quiet)
+                } catch let error as PSQLError {
+                    throw PostgresTestStatementFailed(statement: statement, message: error.serverInfo?[.message] ?? "\(error.code)")
+                }
             }
         } catch {
             try? await connection.close()

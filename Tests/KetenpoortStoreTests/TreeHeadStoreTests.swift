@@ -1,25 +1,28 @@
 import Crypto
 import Foundation
-import GRDB
 import KetenpoortStore
+import KetenpoortTesting
 import XCTest
 
-/// Checkpoints as signed tree heads (KPCHECK2) in the SQLite store: roots, frontiers, proofs, append-only checkpoints,
+/// Checkpoints as signed tree heads (KPCHECK2) in the store: roots, frontiers, proofs, append-only checkpoints,
 /// old KPCHECK1 checkpoints, and the daemon's start-up check.
-final class TreeHeadStoreTests: XCTestCase {
+struct TreeHeadStoreSuite {
+    let fixture: StoreFixture
     private let signer = SoftwareCheckpointSigner(p256: P256.Signing.PrivateKey())
     private var verifier: SoftwareCheckpointVerifier {
         get throws { try SoftwareCheckpointVerifier(spkiDER: signer.publicKeyDER) }
     }
 
-    private func accept(_ store: SQLiteStore, _ count: Int, prefix: String) async throws {
+    init(fixture: StoreFixture) { self.fixture = fixture }
+
+    private func accept(_ store: ConformanceStore, _ count: Int, prefix: String) async throws {
         for index in 0..<count {
             _ = try await store.accept(makeMessage(id: "\(prefix)-\(index)"), recipients: ["SHN"])
         }
     }
 
     /// The tree of every record, built from scratch.
-    private func referenceTree(_ store: SQLiteStore) async throws -> MerkleTree {
+    private func referenceTree(_ store: ConformanceStore) async throws -> MerkleTree {
         var tree = MerkleTree()
         for record in try await store.auditRecords(afterSequence: 0, limit: 100_000) {
             tree.append(leafData: record.hash)
@@ -27,15 +30,8 @@ final class TreeHeadStoreTests: XCTestCase {
         return tree
     }
 
-    /// Raw SQL as an attacker with write access would run it (triggers kept unless dropped in `sql`).
-    private func tamper(_ directory: String, _ sql: String, arguments: StatementArguments = []) throws {
-        let pool = try DatabasePool(path: directory + "/" + SQLiteStore.databaseFileName)
-        defer { try? pool.close() }
-        try pool.write { db in try db.execute(sql: sql, arguments: arguments) }
-    }
-
-    func testCheckpointsAreSignedTreeHeadsWhoseRootsAndFrontiersMatchTheTree() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func checkpointsAreSignedTreeHeadsWhoseRootsAndFrontiersMatchTheTree() async throws {
+        let store = try await fixture.open()
         try await accept(store, 3, prefix: "T")            // 6 records
         let firstMade = try await store.checkpoint(signer: signer, now: testEpoch)
         let first = try XCTUnwrap(firstMade)
@@ -61,8 +57,8 @@ final class TreeHeadStoreTests: XCTestCase {
         XCTAssertTrue(report.isIntact, "\(String(describing: report.firstBreak))")
     }
 
-    func testProofsFromTheStoreVerifyAgainstTheSignedRoots() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func proofsFromTheStoreVerifyAgainstTheSignedRoots() async throws {
+        let store = try await fixture.open()
         try await accept(store, 2, prefix: "P")            // 4 records
         let oldMade = try await store.checkpoint(signer: signer, now: testEpoch)
         let old = try XCTUnwrap(oldMade?.treeHead)
@@ -87,8 +83,8 @@ final class TreeHeadStoreTests: XCTestCase {
         }
     }
 
-    func testProofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func proofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() async throws {
+        let store = try await fixture.open()
         for (round, messages) in [2, 1, 2, 2].enumerated() {               // heads at 4, 6, 10, 14 records
             try await accept(store, messages, prefix: "E\(round)")
             _ = try await store.checkpoint(signer: signer, now: testEpoch)
@@ -96,32 +92,43 @@ final class TreeHeadStoreTests: XCTestCase {
         try await accept(store, 1, prefix: "F")                              // 16 records, the last two after every head
         let tree = try await referenceTree(store)
         XCTAssertEqual(tree.size, 16)
+        // Every size is checked, and each failure is named, so one broken case does not hide the others.
         for newSize in 1...16 {
             for oldSize in 1...newSize {
-                let proof = try await store.consistencyProof(oldSize: Int64(oldSize), newSize: Int64(newSize))
-                XCTAssertEqual(proof, try tree.consistencyProof(oldSize: oldSize, newSize: newSize), "\(oldSize) → \(newSize)")
+                do {
+                    let proof = try await store.consistencyProof(oldSize: Int64(oldSize), newSize: Int64(newSize))
+                    XCTAssertEqual(proof, try tree.consistencyProof(oldSize: oldSize, newSize: newSize), "\(oldSize) → \(newSize)")
+                } catch {
+                    XCTFail("consistency proof \(oldSize) → \(newSize): \(error)")
+                }
             }
             for index in 0..<newSize {
-                let proof = try await store.inclusionProof(sequence: Int64(index + 1), treeSize: Int64(newSize))
-                XCTAssertEqual(proof, try tree.inclusionProof(index: index, size: newSize), "leaf \(index) of \(newSize)")
+                do {
+                    let proof = try await store.inclusionProof(sequence: Int64(index + 1), treeSize: Int64(newSize))
+                    XCTAssertEqual(proof, try tree.inclusionProof(index: index, size: newSize), "leaf \(index) of \(newSize)")
+                } catch {
+                    XCTFail("inclusion proof of leaf \(index) in \(newSize): \(error)")
+                }
             }
         }
     }
 
-    func testDeletedCheckpointIsRefusedAndIfForcedReported() async throws {
-        let directory = try makeStateDirectory(self)
-        let store = try SQLiteStore.open(stateDirectory: directory)
+    func deletedCheckpointIsRefusedAndIfForcedReported() async throws {
+        let store = try await fixture.open()
         for round in 0..<3 {
             try await accept(store, 1, prefix: "D\(round)")
             _ = try await store.checkpoint(signer: signer, now: testEpoch)
         }
-        try store.close()
-        XCTAssertThrowsError(try tamper(directory, "DELETE FROM audit_checkpoints WHERE id = 2")) { error in
-            XCTAssertTrue("\(error)".contains("checkpoints are append-only"), "\(error)")
+        await fixture.close(store)
+        do {
+            try await fixture.tamper("DELETE FROM audit_checkpoints WHERE id = 2", disablingGuards: false)
+            XCTFail("deleting a checkpoint must be refused")
+        } catch {
+            XCTAssertTrue("\(error)".contains("append-only"), "\(error)")
         }
-        try tamper(directory, "DROP TRIGGER checkpoints_no_delete; DELETE FROM audit_checkpoints WHERE id = 2")
-        let reopened = try SQLiteStore.openWithoutKeys(stateDirectory: directory)
-        defer { try? reopened.close() }
+        try await fixture.dropGuard("checkpoints_no_delete", on: "audit_checkpoints")
+        try await fixture.tamper("DELETE FROM audit_checkpoints WHERE id = 2", disablingGuards: false)
+        let reopened = try await fixture.open(access: .readOnly, payloadKeys: false)
         let report = try await reopened.verifyAuditChain(verifier: try verifier)
         XCTAssertEqual(report.firstBreak?.rule, "checkpoint-deleted")
         XCTAssertEqual(report.firstBreak?.checkpointId, 2)
@@ -130,31 +137,28 @@ final class TreeHeadStoreTests: XCTestCase {
         XCTAssertTrue(atStart?.explanation.contains("checkpoints_no_delete") ?? false)
     }
 
-    func testForgedRootIsReported() async throws {
-        let directory = try makeStateDirectory(self)
-        let store = try SQLiteStore.open(stateDirectory: directory)
+    func forgedRootIsReported() async throws {
+        let store = try await fixture.open()
         try await accept(store, 2, prefix: "R")
         _ = try await store.checkpoint(signer: signer, now: testEpoch)
-        try store.close()
-        try tamper(directory, "DROP TRIGGER checkpoints_no_update; UPDATE audit_checkpoints SET root_hash = zeroblob(32)")
-        let reopened = try SQLiteStore.openWithoutKeys(stateDirectory: directory)
-        defer { try? reopened.close() }
+        await fixture.close(store)
+        try await fixture.tamper("UPDATE audit_checkpoints SET root_hash = ?", [.bytes(Data(count: 32))])
+        let reopened = try await fixture.open(access: .readOnly, payloadKeys: false)
         let report = try await reopened.verifyAuditChain(verifier: try verifier)
         XCTAssertEqual(report.firstBreak?.rule, "checkpoint-root")
     }
 
-    func testOldKPCHECK1CheckpointsKeepVerifyingNextToSignedTreeHeads() async throws {
-        let directory = try makeStateDirectory(self)
-        let store = try SQLiteStore.open(stateDirectory: directory)
+    func oldKPCHECK1CheckpointsKeepVerifyingNextToSignedTreeHeads() async throws {
+        let store = try await fixture.open()
         try await accept(store, 2, prefix: "K")
         let headMade = try await store.auditRecords(afterSequence: 3, limit: 1)
         let head = try XCTUnwrap(headMade.first)
         // A checkpoint as the previous version wrote it: KPCHECK1, no tree columns.
         let message = AuditEncoding.checkpointMessage(sequence: 4, headHash: head.hash, timeMillis: 1_800_000_000_000)
-        try tamper(directory, """
+        try await fixture.tamper("""
             INSERT INTO audit_checkpoints (seq, head_hash, time_ms, algorithm, key_fingerprint, signature)
             VALUES (4, ?, 1800000000000, ?, ?, ?)
-            """, arguments: [head.hash, signer.algorithm, signer.keyFingerprint, try signer.sign(message)])
+            """, [.bytes(head.hash), .text(signer.algorithm), .text(signer.keyFingerprint), .bytes(try signer.sign(message))])
         let startOnOld = try await store.auditStartCheck(verifier: try verifier)
         XCTAssertNil(startOnOld)
         try await accept(store, 1, prefix: "L")
@@ -169,18 +173,15 @@ final class TreeHeadStoreTests: XCTestCase {
         XCTAssertEqual(report.checkpointCount, 2)
     }
 
-    func testStartCheckNamesTheFirstAlteredRecordAfterTheLastHead() async throws {
-        let directory = try makeStateDirectory(self)
-        let store = try SQLiteStore.open(stateDirectory: directory)
+    func startCheckNamesTheFirstAlteredRecordAfterTheLastHead() async throws {
+        let store = try await fixture.open()
         try await accept(store, 2, prefix: "S")            // 4 records, signed
         _ = try await store.checkpoint(signer: signer, now: testEpoch)
         try await accept(store, 2, prefix: "V")            // records 5…8 after the head
         let intact = try await store.auditStartCheck(verifier: try verifier, pageSize: 3)
         XCTAssertNil(intact)
-        try tamper(directory, "DROP TRIGGER audit_no_update; UPDATE audit SET detail = detail || ' forged' WHERE seq = 6")
-        try tamper(directory, """
-            CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END
-            """)
+        // Altered with the guards off for that statement only; they are back afterwards.
+        try await fixture.tamper("UPDATE audit SET detail = detail || ' forged' WHERE seq = 6")
         let problem = try await store.auditStartCheck(verifier: try verifier, pageSize: 3)
         XCTAssertEqual(problem?.sequence, 6)
         XCTAssertEqual(problem?.rule, "hash")
@@ -189,21 +190,43 @@ final class TreeHeadStoreTests: XCTestCase {
         XCTAssertEqual(wrongKey?.rule, "checkpoint-signature")
     }
 
-    func testCheckpointerSignsAfterEveryNRecordsBeforeTheInterval() async throws {
-        let store = try SQLiteStore.open(stateDirectory: try makeStateDirectory(self))
+    func checkpointerSignsAfterEveryNRecordsBeforeTheInterval() async throws {
+        let store = try await fixture.open()
         let checkpointer = AuditCheckpointer(store: store, signer: signer)
         let loop = Task { try await checkpointer.run(every: .seconds(3600), everyRecords: 6, poll: .milliseconds(20)) }
         try await accept(store, 2, prefix: "N")            // 4 records: fewer than 6
         try await accept(store, 1, prefix: "O")            // 6 records: due
-        let deadline = Date().addingTimeInterval(10)
-        var checkpoints: [AuditCheckpoint] = []
-        while checkpoints.isEmpty && Date() < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-            checkpoints = try await store.checkpoints()
-        }
+        try await waitUntil("a checkpoint after 6 records") { try await !store.checkpoints().isEmpty }
+        let checkpoints = try await store.checkpoints()
         loop.cancel()
         try await loop.value
         XCTAssertEqual(checkpoints.count, 1, "a head is signed once 6 records follow the last one, long before the hour")
         XCTAssertGreaterThanOrEqual(checkpoints.first?.sequence ?? 0, 6)
     }
+}
+
+final class TreeHeadStoreTests: XCTestCase {
+    private func suite() async throws -> TreeHeadStoreSuite { TreeHeadStoreSuite(fixture: try await .make(.sqlite, for: self)) }
+
+    func testCheckpointsAreSignedTreeHeadsWhoseRootsAndFrontiersMatchTheTree() async throws { try await suite().checkpointsAreSignedTreeHeadsWhoseRootsAndFrontiersMatchTheTree() }
+    func testProofsFromTheStoreVerifyAgainstTheSignedRoots() async throws { try await suite().proofsFromTheStoreVerifyAgainstTheSignedRoots() }
+    func testProofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() async throws { try await suite().proofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() }
+    func testDeletedCheckpointIsRefusedAndIfForcedReported() async throws { try await suite().deletedCheckpointIsRefusedAndIfForcedReported() }
+    func testForgedRootIsReported() async throws { try await suite().forgedRootIsReported() }
+    func testOldKPCHECK1CheckpointsKeepVerifyingNextToSignedTreeHeads() async throws { try await suite().oldKPCHECK1CheckpointsKeepVerifyingNextToSignedTreeHeads() }
+    func testStartCheckNamesTheFirstAlteredRecordAfterTheLastHead() async throws { try await suite().startCheckNamesTheFirstAlteredRecordAfterTheLastHead() }
+    func testCheckpointerSignsAfterEveryNRecordsBeforeTheInterval() async throws { try await suite().checkpointerSignsAfterEveryNRecordsBeforeTheInterval() }
+}
+
+final class TreeHeadStoreTestsOnPostgres: XCTestCase {
+    private func suite() async throws -> TreeHeadStoreSuite { TreeHeadStoreSuite(fixture: try await .make(.postgres, for: self)) }
+
+    func testCheckpointsAreSignedTreeHeadsWhoseRootsAndFrontiersMatchTheTree() async throws { try await suite().checkpointsAreSignedTreeHeadsWhoseRootsAndFrontiersMatchTheTree() }
+    func testProofsFromTheStoreVerifyAgainstTheSignedRoots() async throws { try await suite().proofsFromTheStoreVerifyAgainstTheSignedRoots() }
+    func testProofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() async throws { try await suite().proofsEqualTheTreesForEverySizeWithAndWithoutStoredFrontiers() }
+    func testDeletedCheckpointIsRefusedAndIfForcedReported() async throws { try await suite().deletedCheckpointIsRefusedAndIfForcedReported() }
+    func testForgedRootIsReported() async throws { try await suite().forgedRootIsReported() }
+    func testOldKPCHECK1CheckpointsKeepVerifyingNextToSignedTreeHeads() async throws { try await suite().oldKPCHECK1CheckpointsKeepVerifyingNextToSignedTreeHeads() }
+    func testStartCheckNamesTheFirstAlteredRecordAfterTheLastHead() async throws { try await suite().startCheckNamesTheFirstAlteredRecordAfterTheLastHead() }
+    func testCheckpointerSignsAfterEveryNRecordsBeforeTheInterval() async throws { try await suite().checkpointerSignsAfterEveryNRecordsBeforeTheInterval() }
 }
