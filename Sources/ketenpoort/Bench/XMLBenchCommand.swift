@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KetenpoortCore
 import KetenpoortPKI
+import KetenpoortServer
+import KetenpoortStore
 import KetenpoortXML
 
 /// `ketenpoort bench xml`: validation, signing and verification rates per core, next to `openssl speed`.
@@ -11,10 +13,13 @@ struct XMLBenchCommand: AsyncParsableCommand {
         abstract: "Validation, signing and verification per second per core for a ~10 KB zorgmelding.",
         discussion: """
             Runs each operation on one thread for --seconds, then `openssl speed -seconds N rsa2048 ecdsap256`
-            (one core) so the rates can be compared on the same machine in the same run.
+            (one core) so the rates can be compared on the same machine in the same run. With a key in a PKCS#11
+            token (--pkcs11-… options, or --config with signing.pkcs11) it also measures signing through the token,
+            next to the same operations with a key file.
 
-            Example:
+            Examples:
               swift build -c release && .build/release/ketenpoort bench xml --seconds 5 --json
+              ketenpoort bench xml --config /etc/ketenpoort/gateway.yaml
             """
     )
 
@@ -28,6 +33,8 @@ struct XMLBenchCommand: AsyncParsableCommand {
     var json = false
 
     @OptionGroup var contract: ContractOptions
+
+    @OptionGroup var token: Pkcs11BenchOptions
 
     func run() async throws {
         let validator = try contract.makeValidator()
@@ -45,6 +52,7 @@ struct XMLBenchCommand: AsyncParsableCommand {
             rows.append(BenchRow(name: "sign \(name) (parse + C14N + sign + serialise)", rate: try measure { _ = try signer.sign(bytes) }))
             rows.append(BenchRow(name: "verify \(name) (parse + profile + chain + verify)", rate: try measure { _ = try keys.verifier.verify(signed) }))
         }
+        rows += try tokenRows(bytes)
         let openssl = OpenSSLSpeed.run(seconds: max(1, Int(seconds)))
         rows.append(BenchRow(name: "openssl speed rsa2048 sign", rate: openssl.rsaSign))
         rows.append(BenchRow(name: "openssl speed rsa2048 verify", rate: openssl.rsaVerify))
@@ -62,6 +70,22 @@ struct XMLBenchCommand: AsyncParsableCommand {
             }
             if let rsaRatio { print(String(format: "RSA-2048 signing: %.0f%% of openssl's raw rate", rsaRatio * 100)) }
         }
+    }
+
+    /// Signing rates through the PKCS#11 token, if one is named: a whole message and a bare checkpoint signature,
+    /// next to a checkpoint signature with a file key of the same type.
+    private func tokenRows(_ bytes: Data) throws -> [BenchRow] {
+        guard let settings = try token.settings() else { return [] }
+        let keys = try SigningKeys(settings)
+        let name = keys.messageSigner.algorithm == .rsaSHA256 ? "RSA" : "ECDSA P-256"
+        let digest = Data(repeating: 0x5A, count: 64)
+        let fileKey = try SoftwareCheckpointSigner(pem: try KeyPair(name == "RSA" ? .rsa2048 : .p256).pkcs8PEM)
+        return [
+            BenchRow(name: "sign \(name) token key (parse + C14N + sign + serialise)",
+                     rate: try measure { _ = try keys.messageSigner.sign(bytes) }),
+            BenchRow(name: "checkpoint signature \(name) token key", rate: try measure { _ = try keys.checkpointSigner.sign(digest) }),
+            BenchRow(name: "checkpoint signature \(name) key file", rate: try measure { _ = try fileKey.sign(digest) }),
+        ]
     }
 
     /// Operations per second of `body` on this thread over `seconds`.

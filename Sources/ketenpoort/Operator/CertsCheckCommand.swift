@@ -10,7 +10,9 @@ struct CertsCheckCommand: AsyncParsableCommand {
         abstract: "List every configured certificate with subject, OIN and days until expiry; exit 1 if any is due.",
         discussion: """
             Exit codes: 0 every certificate is valid for at least --warn-days more days; 1 one is under the
-            threshold, expired, unreadable, or carries another OIN than configured; 2 the configuration cannot be read.
+            threshold, expired, unreadable, or carries another OIN than configured, or the signing key's PKCS#11
+            token is missing, locked, or holds a key that is not the signing certificate's; 2 the configuration
+            cannot be read.
             A partner may list several signing certificates (a rollover); each is checked on its own.
             Examples:
               ketenpoort certs check --config /etc/ketenpoort/gateway.yaml
@@ -47,7 +49,7 @@ struct CertsCheckCommand: AsyncParsableCommand {
                 throw OperatorFailure.usage("cannot read the configuration \(configFile): \(error)")
             }
             let now = Date()
-            let rows = ConfiguredCertificates.list(gateway).flatMap { check($0, now: now) }
+            let rows = ConfiguredCertificates.list(gateway).flatMap { check($0, now: now) } + tokenRows(gateway.signing)
             if output.json {
                 try Output.json(CertsJSON(warn_days: warnDays, certificates: rows))
             } else {
@@ -88,6 +90,20 @@ struct CertsCheckCommand: AsyncParsableCommand {
             }
             return Row(role: entry.role, file: entry.path, subject: info.subject, oin: info.oin,
                        not_after: TimeText.time(info.notAfter), days_left: days, problem: problem)
+        }
+    }
+
+    /// The signing key in a PKCS#11 token, if configured: present, unlocked by the PIN, and the signing certificate's key.
+    private func tokenRows(_ signing: SigningKeySettings) -> [Row] {
+        guard let token = signing.pkcs11 else { return [] }
+        let row = Row(role: "own: signing key in token", file: "pkcs11:token=\(token.token);object=\(token.key) (\(token.module))")
+        do {
+            _ = try SigningKeys(signing)
+            return [row]
+        } catch {
+            var failed = row
+            failed.problem = "\(error)"
+            return [failed]
         }
     }
 
