@@ -1,34 +1,43 @@
 import Crypto
 import Foundation
+import KetenpoortPostgres
 import KetenpoortStore
 import XCTest
 
-final class EncryptionTests: XCTestCase {
-    func testDatabaseFilesContainNoPayloadMarkers() async throws {
-        let directory = try makeStateDirectory(self)
-        let store = try SQLiteStore.open(stateDirectory: directory)
+/// Payloads are encrypted at rest: no plaintext of a payload reaches the database's files.
+struct EncryptionSuite {
+    let fixture: StoreFixture
+
+    func databaseFilesContainNoPayloadMarkers() async throws {
+        let store = try await fixture.open()
         var markers: [String] = []
+        let idMarker = "ID-MARKER-\(UUID().uuidString)"
         for index in 0..<50 {
             let marker = "MARKER-BSN-\(String(format: "%09d", 123_456_000 + index))-SLACHTOFFER"
             markers.append(marker)
             let body = Data(String(repeating: "<Naam>\(marker)</Naam>", count: 20).utf8)
-            _ = try await store.accept(makeMessage(id: "E-\(index)", payload: body), recipients: ["SHN"])
+            _ = try await store.accept(makeMessage(id: "\(idMarker)-\(index)", payload: body), recipients: ["SHN"])
         }
         // Read back while the WAL still holds the pages.
-        let payload = try await store.payload(messageId: "E-7")
+        let payload = try await store.payload(messageId: "\(idMarker)-7")
         XCTAssertEqual(payload.map { String(decoding: $0, as: UTF8.self).contains(markers[7]) }, true)
-        var checkedFiles = 0
-        for suffix in ["", "-wal", "-shm"] {
-            let path = directory + "/" + SQLiteStore.databaseFileName + suffix
+        var idFound = false
+        let files = try await fixture.filesOnDisk()
+        XCTAssertFalse(files.isEmpty)
+        for path in files {
             guard let bytes = FileManager.default.contents(atPath: path) else { continue }
-            checkedFiles += 1
-            for marker in markers {
-                XCTAssertNil(bytes.range(of: Data(marker.utf8)), "\(marker) found in \(path)")
-            }
-            XCTAssertNil(bytes.range(of: Data("MARKER-BSN".utf8)), "a marker prefix found in \(path)")
+            XCTAssertFalse(bytes.range(of: Data("MARKER-BSN".utf8)) != nil, "a payload marker found in \(path)")
+            idFound = idFound || bytes.range(of: Data(idMarker.utf8)) != nil
         }
-        XCTAssertGreaterThanOrEqual(checkedFiles, 2, "the main file and the WAL must exist and be checked")
-        try store.close()
+        // Message ids are stored in the clear: finding them proves the scan reads the files the data went to.
+        XCTAssertTrue(idFound, "the message ids must be found in the database files (\(files.count) scanned)")
+        await fixture.close(store)
+    }
+}
+
+final class EncryptionTests: XCTestCase {
+    func testDatabaseFilesContainNoPayloadMarkers() async throws {
+        try await EncryptionSuite(fixture: try await .make(.sqlite, for: self)).databaseFilesContainNoPayloadMarkers()
     }
 
     func testKeyFileIsCreatedOwnerOnly() throws {
@@ -84,6 +93,44 @@ final class EncryptionTests: XCTestCase {
         await assertStoreError({ try await reopened.payload(messageId: "K-1") }) { error in
             if case .keyError(let text) = error { return text.contains("K-1") }
             return false
+        }
+    }
+}
+
+final class EncryptionTestsOnPostgres: XCTestCase {
+    func testDatabaseFilesContainNoPayloadMarkers() async throws {
+        try await EncryptionSuite(fixture: try await .make(.postgres, for: self)).databaseFilesContainNoPayloadMarkers()
+    }
+
+    func testAnotherKeyEncryptionKeyIsAClearError() async throws {
+        let fixture = try await StoreFixture.make(.postgres, for: self)
+        let store = try await fixture.open()
+        _ = try await store.accept(makeMessage(id: "K-1"), recipients: ["SHN"])
+        var settings = try fixture.postgresSettings()
+        let otherKey = try makeStateDirectory(self) + "/other-kek"
+        _ = try KeyEncryptionKey.create(file: otherKey)
+        settings.keyEncryptionKeyFile = otherKey
+        do {
+            let wrong = try await PostgresStore.open(settings: settings, access: .readWrite, payloadKeys: true, logger: quietLogger)
+            await wrong.shutdown()
+            XCTFail("a store whose data keys were wrapped by another key-encryption key must not open with payload keys")
+        } catch StoreError.keyError(let text) {
+            XCTAssertTrue(text.contains("key-encryption key"), text)
+        }
+    }
+
+    func testAKeyEncryptionKeyReadableByOthersIsRefused() async throws {
+        let fixture = try await StoreFixture.make(.postgres, for: self)
+        await fixture.close(try await fixture.open())
+        let settings = try fixture.postgresSettings()
+        let keyFile = try XCTUnwrap(settings.keyEncryptionKeyFile)
+        XCTAssertEqual(chmod(keyFile, 0o644), 0)
+        do {
+            let store = try await PostgresStore.open(settings: settings, access: .readWrite, payloadKeys: true, logger: quietLogger)
+            await store.shutdown()
+            XCTFail("a key-encryption key that others may read must be refused")
+        } catch StoreError.keyError(let text) {
+            XCTAssertTrue(text.contains("0600"), text)
         }
     }
 }

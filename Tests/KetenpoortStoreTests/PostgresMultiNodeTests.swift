@@ -16,7 +16,7 @@ final class PostgresMultiNodeTests: XCTestCase {
 
     private func open(_ database: PostgresTestDatabase, access: StoreAccess = .migrate) async throws -> PostgresStore {
         let store = try await PostgresStore.open(settings: database.settings, access: access, payloadKeys: true, logger: quietLogger)
-        addTeardownBlock { await store.close() }
+        addTeardownBlock { await store.shutdown() }
         return store
     }
 

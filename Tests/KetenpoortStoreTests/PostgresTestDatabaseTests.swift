@@ -33,7 +33,7 @@ final class PostgresTestDatabaseTests: XCTestCase {
         _ = try await store.accept(makeMessage(id: "T-1"), recipients: ["SHN"])
         let payload = try await store.payload(messageId: "T-1")
         XCTAssertEqual(payload, makeMessage(id: "T-1").payload)
-        await store.close()
+        await store.shutdown()
         do {
             try await database.cluster.administer("CREATE DATABASE \(settings.database)")
             XCTFail("the database must exist before drop")
@@ -57,10 +57,9 @@ final class PostgresTestDatabaseTests: XCTestCase {
         do {
             let store = try await PostgresStore.open(settings: settings, access: .migrate, payloadKeys: true,
                                                      logger: quietLogger)
-            await store.close()
+            await store.shutdown()
             XCTFail("a server certificate that does not chain to a trusted CA must be refused")
         } catch {
-            print("refused as expected: \(error)")
             XCTAssertFalse("\(error)".isEmpty)
         }
     }
@@ -72,12 +71,12 @@ final class PostgresTestDatabaseTests: XCTestCase {
         let store = try await PostgresStore.open(settings: database.settings, access: .migrate, payloadKeys: true,
                                                  logger: quietLogger)
         _ = try await store.accept(makeMessage(id: "R-1"), recipients: ["SHN"])
-        await store.close()
+        await store.shutdown()
         try await database.restartServer(secondsDown: 0.2)
         let reopened = try await PostgresStore.open(settings: database.settings, access: .readWrite, payloadKeys: true,
                                                     logger: quietLogger)
         let payload = try await reopened.payload(messageId: "R-1")
-        await reopened.close()
+        await reopened.shutdown()
         XCTAssertEqual(payload, makeMessage(id: "R-1").payload)
     }
 }

@@ -67,7 +67,7 @@ final class StoreFixture: Sendable {
     /// Closes `store` (it must come from this fixture).
     func close(_ store: ConformanceStore) async {
         if let sqlite = store as? SQLiteStore { try? sqlite.close() }
-        if let postgres = store as? PostgresStore { await postgres.close() }
+        if let postgres = store as? PostgresStore { await postgres.shutdown() }
     }
 
     /// The PostgreSQL settings of this fixture's database (only for ``StoreBackend/postgres``).
