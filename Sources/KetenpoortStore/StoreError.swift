@@ -21,8 +21,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case decryptionFailed(messageId: String, keyId: String)
     /// A checkpoint could not be signed or a key could not be read.
     case signingError(String)
-    /// The database failed; the text is SQLite's message, which carries no payload content.
+    /// The database failed; the text is the database's message, which carries no payload content.
     case database(String)
+    /// The database cannot be reached now (down, failing over, cut off); the same call may succeed later.
+    case unavailable(String)
 
     /// A one-line explanation for operators.
     public var description: String {
@@ -47,6 +49,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the payload of message \(id) does not decrypt with key \(keyId) (wrong key or altered data)"
         case .signingError(let text):
             return "checkpoint signing: \(text)"
+        case .unavailable(let text):
+            return "database unavailable: \(text)"
         case .database(let text):
             return "database: \(text)"
         }

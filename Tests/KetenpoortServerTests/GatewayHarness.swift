@@ -53,10 +53,12 @@ final class RunningGateway: @unchecked Sendable {
     /// Starts a gateway whose partners are at the given endpoints (id → URL).
     static func start(partners endpoints: [String: String], stateDirectory: String? = nil,
                       retry: GatewayConfiguration.RetryPolicy = .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1),
-                      logs: CapturedLogs = CapturedLogs(), intakeLimits: ConnectionLimits? = nil) async throws -> RunningGateway {
+                      logs: CapturedLogs = CapturedLogs(), intakeLimits: ConnectionLimits? = nil,
+                      store: GatewayConfiguration.Store? = nil) async throws -> RunningGateway {
         var configuration = try makeConfiguration(partners: endpoints, stateDirectory: stateDirectory, retry: retry)
         configuration.intake.limits = intakeLimits
-        let gateway = try Gateway(configuration: configuration, logger: logs.logger(label: "gateway"))
+        configuration.store = store
+        let gateway = try await Gateway.open(configuration: configuration, logger: logs.logger(label: "gateway"))
         let task = Task { try await gateway.run(handleSignals: false) }
         let port = try await gateway.intakePort.wait()
         let adminPort = try await gateway.adminPort.wait()

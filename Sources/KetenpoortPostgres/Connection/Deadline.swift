@@ -5,7 +5,7 @@ import Synchronization
 
 /// Bounds how long a caller waits for the database: past the deadline it gets a store error, whatever the database does.
 enum Deadline {
-    /// Runs `body`; throws ``StoreError/database(_:)`` when it has not finished within `seconds`.
+    /// Runs `body`; throws ``StoreError/unavailable(_:)`` when it has not finished within `seconds`.
     ///
     /// The body runs in a task of its own: a statement already sent may still complete after the caller gave up
     /// (an accept then answers 503, and the sender's retry finds the message stored: idempotent).
@@ -16,7 +16,7 @@ enum Deadline {
         let work = Task { outcome.finish(await Result { try await body() }) }
         let timer = Task {
             try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
-            outcome.finish(.failure(StoreError.database(
+            outcome.finish(.failure(StoreError.unavailable(
                 "PostgreSQL at \(database) did not answer within \(seconds) s (\(what)): unavailable or overloaded")))
         }
         let result = await withTaskCancellationHandler {
@@ -66,10 +66,26 @@ extension Result where Failure == any Error {
 
 /// Turns PostgresNIO errors into store errors that say what went wrong without echoing data.
 enum PostgresErrorText {
-    /// A store error as it is, else ``StoreError/database(_:)`` with the server's message and SQLSTATE, or the client's code.
+    /// A store error as it is, else ``StoreError/unavailable(_:)`` or ``StoreError/database(_:)`` with the server's message and SQLSTATE, or the client's code.
     static func storeError(_ error: any Error) -> any Error {
         if error is StoreError || error is CancellationError { return error }
-        return StoreError.database(describe(error))
+        return isUnavailable(error) ? StoreError.unavailable(describe(error)) : StoreError.database(describe(error))
+    }
+
+    /// Whether the error means the server cannot be reached now (connection failures, shutdown, failover, read-only
+    /// standby), rather than a problem with the statement.
+    static func isUnavailable(_ error: any Error) -> Bool {
+        if let transaction = error as? PostgresTransactionError {
+            return [transaction.closureError, transaction.commitError, transaction.beginError].contains { $0.map(isUnavailable) ?? false }
+        }
+        guard let psql = error as? PSQLError else { return false }
+        if let state = psql.serverInfo?[.sqlState] {
+            // 08: connection exception, 57P: operator intervention (shutdown, crash), 53: insufficient resources,
+            // 25006: read-only transaction (a standby that is not yet promoted), 40001/40P01: serialization/deadlock.
+            return state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53") || state == "25006"
+                || state == "40001" || state == "40P01"
+        }
+        return true    // no server answer at all: the connection failed, closed, or the pool is closed
     }
 
     /// One line: the server's message and SQLSTATE (never its DETAIL, which can hold row values), or the client's code.

@@ -32,7 +32,7 @@ final class PostgresDatabase: Sendable {
         _ = await runner.value
     }
 
-    /// Runs `body` on a pooled connection, failing with ``StoreError/database(_:)`` after the operation timeout unless
+    /// Runs `body` on a pooled connection, failing with ``StoreError/unavailable(_:)`` after the operation timeout unless
     /// `bounded` is false (long maintenance such as a store copy).
     func withConnection<T: Sendable>(_ what: String, bounded: Bool = true,
                                      _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {

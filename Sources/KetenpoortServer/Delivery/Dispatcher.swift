@@ -210,10 +210,27 @@ public final class Dispatcher: Service, Sendable {
     }
 
     /// Runs one store transition and logs it; a lost lease (a newer lease took over) is a warning, not a failure.
+    ///
+    /// While the database is unavailable the outcome is tried again (pausing as the lease loop does) until the lease
+    /// would have expired: the partner's answer is recorded as soon as the database is back, not after the lease.
     private func transition(_ metadata: Logger.Metadata, _ body: @Sendable () async throws -> DeliveryRecord) async {
+        let giveUp = ContinuousClock.now.advanced(by: .milliseconds(Int64(leaseDuration * 1000)))
+        var pause = storeErrorDelay
         do {
-            let record = try await body()
-            logger.info("delivery \(record.state.rawValue)", metadata: metadata.merging(["attempts": "\(record.attempts)"]) { $1 })
+            var record: DeliveryRecord?
+            while record == nil {
+                do {
+                    record = try await body()
+                } catch StoreError.unavailable(let reason) where ContinuousClock.now.advanced(by: pause) < giveUp {
+                    logger.warning("delivery outcome not recorded yet: the database is unavailable; trying again",
+                                   metadata: metadata.merging(["reason": "\(reason)", "pause": "\(pause)"]) { $1 })
+                    do { try await Task.sleep(for: pause) } catch { break }
+                    pause = min(pause * 2, storeErrorDelay * 8)
+                }
+            }
+            if let record {
+                logger.info("delivery \(record.state.rawValue)", metadata: metadata.merging(["attempts": "\(record.attempts)"]) { $1 })
+            }
         } catch let error as StoreError {
             if case .leaseNotHeld = error {
                 logger.warning("lease lost; this outcome is not recorded", metadata: metadata.merging(["error": "\(error)"]) { $1 })

@@ -32,7 +32,8 @@ struct CheckpointService: Service {
 
 /// Purges payloads past their retention deadline (counted from receipt; audit records stay) every `interval`.
 ///
-/// A purge that fails ends the service with that error (and so stops the gateway); shutdown and cancellation end it quietly.
+/// A purge that fails ends the service with that error (and so stops the gateway), unless the database is only unavailable
+/// for now (then it tries again at the next interval); shutdown and cancellation end it quietly.
 struct RetentionService: Service {
     let store: any MessageStore
     let interval: Duration
@@ -44,7 +45,11 @@ struct RetentionService: Service {
         let logger = logger
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Self.purgeDue(store: store, logger: logger)
+                do {
+                    try await Self.purgeDue(store: store, logger: logger)
+                } catch StoreError.unavailable(let reason) {
+                    logger.warning("retention purge postponed: the database is unavailable", metadata: ["reason": "\(reason)"])
+                }
                 do {
                     try await Task.sleep(for: interval)
                 } catch is CancellationError {

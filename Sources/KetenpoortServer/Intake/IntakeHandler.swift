@@ -133,6 +133,11 @@ public struct IntakeHandler: Sendable {
             logger.notice("intake refused", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "conflict"])
             await auditRefusal(sender: oin, code: "conflict", messageId: admitted.header.messageId)
             return ProblemDetails.conflict(messageId: admitted.header.messageId).response()
+        } catch StoreError.unavailable {
+            metrics.intake(kind: admitted.kind.name, result: "store-unavailable")
+            logger.error("intake not confirmed", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "store-unavailable"])
+            return ProblemDetails.unavailable("the database did not confirm the message in time; send it again (a message "
+                + "that was stored after all is answered 200 with its status, never stored twice)").response()
         } catch {
             metrics.intake(kind: admitted.kind.name, result: "store-error")
             logger.error("intake not stored", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "store-error",

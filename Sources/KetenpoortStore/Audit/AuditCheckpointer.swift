@@ -19,6 +19,7 @@ public actor AuditCheckpointer {
 
     /// Makes a checkpoint every `interval`, and (with `everyRecords`) as soon as that many records follow the last head,
     /// whichever comes first, until the surrounding task is cancelled. The record count is looked at every `poll`.
+    /// While the database is unavailable (``StoreError/unavailable(_:)``) it waits and tries again; other errors end it.
     public func run(every interval: Duration, everyRecords: Int64? = nil, poll: Duration = .milliseconds(50)) async throws {
         let clock = ContinuousClock()
         var deadline = clock.now.advanced(by: interval)
@@ -37,7 +38,9 @@ public actor AuditCheckpointer {
             } catch {
                 // Cancelled mid-checkpoint (shutdown): the final checkpoint follows, so stop quietly.
                 if Task.isCancelled { return }
-                throw error
+                guard case StoreError.unavailable = error else { throw error }
+                unavailable += 1
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
             }
         }
     }
@@ -75,6 +78,9 @@ public actor AuditCheckpointer {
     public func finalCheckpoint() async throws -> AuditCheckpoint? {
         try await checkpointNow()
     }
+
+    /// How many times the database was unavailable to the running checkpointer (each retried after a second).
+    public private(set) var unavailable: Int = 0
 
     /// How many checkpoints this checkpointer has made.
     public var checkpointsMade: Int { made }

@@ -44,7 +44,7 @@ func exitCode(for error: StoreError) -> Int32 {
     switch error {
     case .invalidTransition, .invalidArgument, .messageNotFound, .deliveryNotFound, .leaseNotHeld, .messageConflict:
         return OperatorExit.refused
-    case .keyError, .decryptionFailed, .signingError, .database:
+    case .keyError, .decryptionFailed, .signingError, .database, .unavailable:
         return OperatorExit.usage
     }
 }
