@@ -1,7 +1,9 @@
+import Crypto
 import Foundation
+import KetenpoortStore
 import XCTest
 
-/// `config check`, `certs check` and `bench xml` with the signing key in a SoftHSM2 token (`signing.pkcs11`).
+/// `config check`, `certs check`, `audit checkpoint` and `bench xml` with the signing key in a SoftHSM2 token (`signing.pkcs11`).
 final class Pkcs11ConfigCheckTests: XCTestCase {
     /// A SoftHSM directory with tokens made by scripts/softhsm-test-token, and the example configuration per token.
     private struct Setup {
@@ -101,5 +103,26 @@ final class Pkcs11ConfigCheckTests: XCTestCase {
         XCTAssertGreaterThan(token.value, 0)
         XCTAssertGreaterThan(try XCTUnwrap(rates.first { $0.key.hasPrefix("checkpoint signature") && $0.key.hasSuffix("token key") }).value, 0)
         XCTAssertGreaterThan(try XCTUnwrap(rates.first { $0.key.hasPrefix("checkpoint signature") && $0.key.hasSuffix("key file") }).value, 0)
+    }
+
+    func testAuditCheckpointSignsThroughTheTokenAndAuditVerifyAcceptsIt() async throws {
+        let setup = try setUpTokens()
+        let file = try setup.configuration(token: "kp-good")
+        let store = try SQLiteStore.open(stateDirectory: setup.directory + "/state-kp-good")
+        for index in 0..<2 {
+            let body = Data("<Zorgmelding id=\"M-\(index)\"/>".utf8)
+            let now = Date()
+            _ = try await store.accept(IncomingMessage(id: "M-\(index)", kind: "Zorgmelding", senderOIN: "00000099000000000001",
+                                                       digest: Data(SHA256.hash(data: body)), receivedAt: now, signedAt: now, urgent: false,
+                                                       payload: body, retentionDeadline: now.addingTimeInterval(86_400)),
+                                       recipients: ["SHN"])
+        }
+        try store.close()
+        let signed = try await CLIRunner.run(["audit", "checkpoint", "--config", file])
+        assertExit(signed, 0)
+        XCTAssertTrue(signed.stdout.contains("checkpoint 1: record 4 signed"), signed.stdout + signed.stderr)
+        let verified = try await CLIRunner.run(["audit", "verify", "--config", file])
+        assertExit(verified, 0)
+        XCTAssertTrue(verified.stdout.contains("1 checkpoint"), verified.stdout + verified.stderr)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortServer
 import KetenpoortStore
 
 /// `ketenpoort audit checkpoint`: signs the current chain head with the gateway's signing key.
@@ -12,7 +13,7 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
     @OptionGroup var state: StoreLocationOptions
 
     @Option(name: .customLong("key"),
-            help: "The gateway signing private key (PEM: PKCS#8, RSA or EC; default with --config: its signing.privateKey).")
+            help: "The gateway signing private key (PEM: PKCS#8, RSA or EC; default with --config: its signing.privateKey or signing.pkcs11).")
     var keyPath: String?
 
     /// Makes a checkpoint, or says that the head is already checkpointed.
@@ -23,10 +24,14 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
     }
 
     private func makeCheckpoint() async throws {
-        guard let key = try keyPath ?? state.configuration()?.signing.privateKey else {
+        let signer: any CheckpointSigner
+        if let keyPath {
+            signer = try SoftwareCheckpointSigner(pemFile: keyPath)
+        } else if let signing = try state.configuration()?.signing {
+            signer = try SigningKeys(signing).checkpointSigner  // its key file, or its key in a PKCS#11 token
+        } else {
             throw OperatorFailure.usage("give --key (the gateway signing key) or --config")
         }
-        let signer = try SoftwareCheckpointSigner(pemFile: key)
         let store = try await state.open(access: .readWrite)
         defer { try? store.close() }
         if let checkpoint = try await store.checkpoint(signer: signer, now: Date()) {
