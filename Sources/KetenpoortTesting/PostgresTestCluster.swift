@@ -16,14 +16,14 @@ public struct PostgresTestClusterMissing: Error, CustomStringConvertible {
     }
 }
 
-/// The command that restarts the test cluster failed.
+/// `scripts/postgres-test-cluster` could not be run, or its restart failed.
 public struct PostgresTestClusterRestartFailed: Error, CustomStringConvertible {
-    /// The script's exit status.
+    /// The script's exit status (or posix_spawn's error number).
     public let status: Int32
 
-    /// Says the restart failed and where to look.
+    /// Says the script failed and where to look.
     public var description: String {
-        "scripts/postgres-test-cluster restart exited with status \(status) (see server.log in the cluster directory)"
+        "scripts/postgres-test-cluster failed with status \(status) (see server.log in the cluster directory)"
     }
 }
 
@@ -111,25 +111,52 @@ public struct PostgresTestCluster: Sendable {
 
     /// Runs `scripts/postgres-test-cluster restart` on this cluster: stop (fast), `secondsDown` pause, start, ready.
     public func restart(secondsDown: Double = 0) async throws {
-        let script = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/postgres-test-cluster")
         let clusterDirectory = URL(fileURLWithPath: dataDirectory).deletingLastPathComponent().path
-        let status = try await Self.run(script.path, ["restart", clusterDirectory, String(secondsDown)])
+        let status = try await Self.runScript(["restart", clusterDirectory, String(secondsDown)])
         guard status == 0 else { throw PostgresTestClusterRestartFailed(status: status) }
     }
 
-    /// Runs `path` with `arguments` and returns its exit status (128 + signal if killed).
+    /// The rows of one query on `database` as the test role, every column cast to text by the caller (`::text`).
+    public func texts(_ sql: String, database: String = "postgres") async throws -> [[String?]] {
+        let connection = try await PostgresConnection.connect(
+            configuration: try connectionConfiguration(database: database), id: 1, logger: Self.quiet)
+        do {
+            var result: [[String?]] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.quiet) {
+                result.append(try row.map { try $0.decode(String?.self) })
+            }
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            if let psql = error as? PSQLError {
+                throw PostgresTestStatementFailed(statement: sql, message: psql.serverInfo?[.message] ?? "\(psql.code)")
+            }
+            throw error
+        }
+    }
+
+    /// Runs `scripts/postgres-test-cluster` with `arguments`, its standard output into `outputFile` (mode 0600) if given;
+    /// returns its exit status (128 + signal if killed).
     ///
     /// posix_spawn and waitpid on a thread of its own: Foundation's `Process` did not notice this script's exit inside
     /// the test process (the script stayed a zombie), so it is not used here.
-    private static func run(_ path: String, _ arguments: [String]) async throws -> Int32 {
-        try await withCheckedThrowingContinuation { continuation in
+    public static func runScript(_ arguments: [String], outputFile: String? = nil) async throws -> Int32 {
+        let path = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/postgres-test-cluster").path
+        return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
                 defer { argv.forEach { free($0) } }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                if let outputFile {
+                    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+                }
                 var pid: pid_t = 0
-                let spawned = posix_spawn(&pid, path, nil, nil, argv, environ)
+                let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
                 guard spawned == 0 else {
                     continuation.resume(throwing: PostgresTestClusterRestartFailed(status: spawned))
                     return
