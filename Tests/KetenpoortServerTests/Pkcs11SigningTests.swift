@@ -169,6 +169,18 @@ final class Pkcs11SigningTests: XCTestCase {
                                                    privateKey: pki.path(try XCTUnwrap(pki.manifest.party(named: "gateway")).signingKey),
                                                    pkcs11: tokens.gateway)
         XCTAssertTrue(ConfigurationCheck(configuration).problems.contains { $0.key == "signing" && $0.problem.contains("not both") })
+
+        // A PIN file every user may read is a warning; the script's (0600) is not.
+        configuration.signing = try settings(tokens.gateway)
+        XCTAssertFalse(ConfigurationCheck(configuration).warnings.contains { $0.key.hasPrefix("signing") })
+        let open = tokens.directory.appendingPathComponent("open.pin")
+        try FileManager.default.copyItem(atPath: tokens.gateway.pinFile, toPath: open.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: open.path)
+        configuration.signing.pkcs11?.pinFile = open.path
+        let check = ConfigurationCheck(configuration)
+        XCTAssertEqual(check.problems.filter { $0.key.hasPrefix("signing") }, [])
+        XCTAssertTrue(check.warnings.contains { $0.key == "signing.pkcs11.pinFile" && $0.problem.contains("readable by every user") },
+                      check.warnings.map(\.description).joined(separator: "\n"))
     }
 
     func testTheGatewaySignsAndCheckpointsThroughTheToken() async throws {

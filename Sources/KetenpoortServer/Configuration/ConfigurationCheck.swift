@@ -93,6 +93,7 @@ public struct ConfigurationCheck {
         checkCertificates(configuration.signing.certificate, key: "signing.certificate")
         guard let privateKey = configuration.signing.privateKey, configuration.signing.pkcs11 == nil else {
             problems += Self.tokenSigningProblems(configuration.signing)
+            warnings += Self.tokenSigningWarnings(configuration.signing)
             checkDocumentSigning(configuration)
             return
         }

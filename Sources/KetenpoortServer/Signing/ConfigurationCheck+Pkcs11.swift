@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortPKI
 
 extension ConfigurationCheck {
     /// Problems of a signing key kept in a PKCS#11 token: a missing token, a wrong or locked PIN, an absent key,
@@ -18,5 +19,12 @@ extension ConfigurationCheck {
         } catch {
             return [ConfigurationProblem(key: "signing.pkcs11", problem: "\(error)")]
         }
+    }
+
+    /// A PIN file that every user of the machine may read.
+    static func tokenSigningWarnings(_ signing: SigningKeySettings) -> [ConfigurationProblem] {
+        guard let pinFile = signing.pkcs11?.pinFile, let mode = try? SecureFile.mode(of: pinFile), mode & 0o007 != 0 else { return [] }
+        return [ConfigurationProblem(key: "signing.pkcs11.pinFile",
+                                     problem: "\(pinFile) is readable by every user (mode \(String(mode, radix: 8))); use 0600 or 0640")]
     }
 }
