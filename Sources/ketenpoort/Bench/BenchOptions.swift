@@ -29,11 +29,22 @@ struct GatewayBenchOptions: ParsableArguments {
         discussion: "Not with e2e. The courier still tries each message once and schedules its retry."))
     var partnersDown = false
 
-    @Flag(help: "Keep the run directory afterwards.")
+    @OptionGroup var storage: BenchStoreOptions
+
+    @Flag(help: ArgumentHelp(
+        "With --store postgres: first run the same load on SQLite (one node), then on PostgreSQL, and print both.",
+        discussion: "Each run has its own gateways, state and database; the openssl figure is measured after each."))
+    var compareStores = false
+
+    @Flag(help: "Keep the run directory (and a PostgreSQL database) afterwards.")
     var keep = false
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+
+    func validate() throws {
+        if compareStores && storage.store != .postgres { throw ValidationError("--compare-stores needs --store postgres") }
+    }
 
     /// The retry policy the benchmarks run with: quick retries so a drained queue is reached soon.
     var retry: GatewayConfiguration.RetryPolicy {

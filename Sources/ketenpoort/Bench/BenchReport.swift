@@ -6,6 +6,10 @@ struct BenchReport: Encodable {
     var mode: String
     /// `release` or `debug`.
     var build: String
+    /// `sqlite` or `postgres, N nodes`.
+    var store: String
+    /// Gateway processes sharing the load.
+    var nodes: Int
     /// Whether deliveries ran during the load, or stayed deferred because the partner endpoints were down.
     var deliveries: String
     /// Bytes of the (first) message template.
@@ -38,6 +42,10 @@ struct BenchReport: Encodable {
     var gatewayCPUSeconds: Double
     /// The gateway's CPU milliseconds per accepted message.
     var gatewayCPUMsPerMessage: Double
+    /// The PostgreSQL server's CPU seconds during the measured load (postmaster and its children), if postgres.
+    var databaseCPUSeconds: Double?
+    /// The PostgreSQL server's CPU milliseconds per accepted message, if postgres.
+    var databaseCPUMsPerMessage: Double?
     /// The partner endpoints' CPU seconds during the measured load.
     var partnerCPUSeconds: Double
     /// `openssl speed rsa2048` signatures per second using every core, measured after the load in the same run.
@@ -58,6 +66,7 @@ struct BenchReport: Encodable {
         var rows: [(String, String)] = [
             ("mode", mode + (connections.map { ", closed loop, \($0) connections" } ?? "") + (targetRate.map { String(format: ", open loop at %.0f/s", $0) } ?? "")),
             ("build", build),
+            ("store", store),
             ("deliveries during the load", deliveries),
             ("message", "\(messageBytes) bytes, RSA-2048 signing"),
             ("load seconds", String(format: "%.1f", seconds)),
@@ -72,8 +81,10 @@ struct BenchReport: Encodable {
         }
         rows += [
             ("gateway start-up to serving", String(format: "%.2f s", gatewayStartupSeconds)),
-            ("gateway peak RSS", String(format: "%.1f MiB", gatewayPeakRSSMiB)),
-            ("gateway CPU during load", String(format: "%.1f s (%.2f ms per message)", gatewayCPUSeconds, gatewayCPUMsPerMessage)),
+            ("gateway peak RSS" + (nodes > 1 ? " (largest node)" : ""), String(format: "%.1f MiB", gatewayPeakRSSMiB)),
+            ("gateway CPU during load" + (nodes > 1 ? " (all nodes)" : ""),
+             String(format: "%.1f s (%.2f ms per message)", gatewayCPUSeconds, gatewayCPUMsPerMessage)),
+            ("PostgreSQL CPU during load", databaseCPUSeconds.map { String(format: "%.1f s (%.2f ms per message)", $0, databaseCPUMsPerMessage ?? 0) } ?? "n/a"),
             ("partner endpoints CPU during load", String(format: "%.1f s", partnerCPUSeconds) + (mode == "e2e" || deliveries != "running" ? "" : " (at nice 19)")),
             ("openssl speed rsa2048 sign, all cores", opensslRSA2048SignPerSecond.map { String(format: "%.0f /s", $0) } ?? "n/a"),
             ("intake rate / raw RSA signing rate", intakeToRawRSARatio.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a"),
@@ -82,6 +93,24 @@ struct BenchReport: Encodable {
         if !otherStatuses.isEmpty { rows.append(("other statuses", otherStatuses.map { "\($0.key)×\($0.value)" }.sorted().joined(separator: " "))) }
         if let runDirectory { rows.append(("run directory", runDirectory)) }
         for (name, value) in rows { print(name.padding(toLength: 42, withPad: " ", startingAt: 0) + value) }
+    }
+
+    /// Prints one line per run: store, accepted/s, delivered/s (e2e), CPU ms per message of the gateways and the database.
+    static func printComparison(_ reports: [BenchReport]) {
+        print("\ncomparison (same load, one run each)")
+        print("store".padding(toLength: 22, withPad: " ", startingAt: 0) + "accepted/s  delivered/s  p99 ms  gateway ms/msg  database ms/msg  total ms/msg")
+        for report in reports {
+            let database = report.databaseCPUMsPerMessage ?? 0
+            let columns = [
+                String(format: "%10.0f", report.acceptedPerSecond),
+                report.endToEnd.map { String(format: "%11.0f", $0.deliveredPerSecond) } ?? String(repeating: " ", count: 9) + "--",
+                String(format: "%6.1f", report.intakeLatencyMs.p99),
+                String(format: "%14.2f", report.gatewayCPUMsPerMessage),
+                report.databaseCPUMsPerMessage.map { String(format: "%15.2f", $0) } ?? String(repeating: " ", count: 13) + "--",
+                String(format: "%12.2f", report.gatewayCPUMsPerMessage + database),
+            ]
+            print(report.store.padding(toLength: 22, withPad: " ", startingAt: 0) + columns.joined(separator: "  "))
+        }
     }
 
     private static func format(_ summary: LatencySummary) -> String {

@@ -2,25 +2,48 @@ import Foundation
 import KetenpoortPKI
 import KetenpoortServer
 
-/// A fresh benchmark set-up on loopback: a development PKI, a gateway configuration with a new state directory,
-/// reference partner endpoints (`vt-utrecht`, `vt-rotterdam-rijnmond`) as child processes, and the gateway as a child process.
+/// One gateway process of a benchmark: its own state directory, configuration file, intake port and log.
+final class GatewayNode: Sendable {
+    /// 1, 2, 3, … in start order.
+    let number: Int
+    /// The node's state directory.
+    let stateDirectory: String
+    /// The node's configuration file.
+    let configFile: String
+    /// The node's intake port.
+    let intakePort: Int
+    /// The `ketenpoort serve` process.
+    let process: ChildProcess
+
+    /// Describes a node; nothing runs until `process.start()`.
+    init(number: Int, stateDirectory: String, configFile: String, intakePort: Int, process: ChildProcess) {
+        self.number = number
+        self.stateDirectory = stateDirectory
+        self.configFile = configFile
+        self.intakePort = intakePort
+        self.process = process
+    }
+
+    /// The node's intake URL.
+    var intakeURL: String { "https://localhost:\(intakePort)/v1/berichten" }
+}
+
+/// A fresh benchmark set-up on loopback: a development PKI, one or more gateway nodes (each with its own state directory
+/// and ports; several only on a shared PostgreSQL store), reference partner endpoints (`vt-utrecht`,
+/// `vt-rotterdam-rijnmond`) as child processes, and the gateways as child processes.
 final class BenchWorld: Sendable {
     /// The root directory of this run (PKI, state, inboxes, logs, configurations).
     let root: URL
-    /// The gateway's state directory.
-    let stateDirectory: String
-    /// The gateway's configuration file.
-    let gatewayConfigFile: String
-    /// The gateway's intake port.
-    let intakePort: Int
+    /// The gateway nodes, in start order.
+    let nodes: [GatewayNode]
+    /// The first node's configuration (the store section is the same on every node).
+    let configuration: GatewayConfiguration
     /// The gateway's signing certificate (for `audit verify`).
     let gatewaySigningCertificate: String
     /// The sender's (Politie Rotterdam) mutual-TLS files.
     let senderTLS: TLSFiles
     /// The sender's OIN.
     let senderOIN: String
-    /// The gateway process.
-    let gateway: ChildProcess
     /// Partner id → its endpoint process.
     let partners: [String: ChildProcess]
     /// Partner id → its endpoint port.
@@ -31,9 +54,10 @@ final class BenchWorld: Sendable {
     /// The partners of a benchmark: routing id and the development party whose keys and OIN it uses.
     static let partnerParties: [(id: String, party: String)] = [("vt-utrecht", "vt-haaglanden"), ("vt-rotterdam-rijnmond", "vt-rotterdam-rijnmond")]
 
-    /// Creates the PKI and writes all configurations; starts nothing.
+    /// Creates the PKI and writes all configurations; starts nothing. `store` nil is SQLite in the state directory (one node).
     init(directory: String?, partnerConcurrency: Int, leaseSeconds: Int, requestTimeoutSeconds: Int,
-         retry: GatewayConfiguration.RetryPolicy, logLevel: String) throws {
+         retry: GatewayConfiguration.RetryPolicy, logLevel: String, store: GatewayConfiguration.Store? = nil, nodes nodeCount: Int = 1) throws {
+        guard nodeCount == 1 || store?.kind == .postgres else { throw BenchError("several gateway nodes need a PostgreSQL store") }
         let base = directory.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
         root = base.appendingPathComponent("ketenpoort-bench-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -63,25 +87,47 @@ final class BenchWorld: Sendable {
             gatewayPartners.append(.init(id: id, name: party.organisation, oin: party.oin, endpoint: "https://localhost:\(port)/v1/berichten",
                                          signingCertificates: [pki.path(party.signingCertificate)], concurrency: partnerConcurrency))
         }
-        intakePort = try LoopbackPort.free()
-        var configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: gatewayPartners)
+        var configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: 0, partners: gatewayPartners)
         configuration.gateway.unit = "Ketenpoort (benchmark)"
         configuration.courier.leaseSeconds = leaseSeconds
         configuration.courier.requestTimeoutSeconds = requestTimeoutSeconds
         configuration.courier.connectTimeoutSeconds = 2
         configuration.retry = retry
-        stateDirectory = configuration.stateDirectory
-        gatewayConfigFile = root.appendingPathComponent("gateway.yaml").path
-        try Self.write(configuration, to: gatewayConfigFile)
-        gateway = ChildProcess(arguments: ["serve", "--config", gatewayConfigFile, "--log-level", logLevel],
-                               logFile: root.appendingPathComponent("gateway.log").path)
+        configuration.store = store
+        var gatewayNodes: [GatewayNode] = []
+        var firstConfiguration = configuration
+        for number in 1...max(1, nodeCount) {
+            // One node keeps the familiar layout (state/, gateway.yaml, gateway.log); several get node-N/ each.
+            let prefix = nodeCount == 1 ? "" : "node-\(number)/"
+            var own = configuration
+            own.intake.port = try LoopbackPort.free()
+            if nodeCount > 1 { own.stateDirectory = root.appendingPathComponent(prefix + "state").path }
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(prefix), withIntermediateDirectories: true)
+            let file = root.appendingPathComponent(prefix + "gateway.yaml").path
+            try Self.write(own, to: file)
+            let process = ChildProcess(arguments: ["serve", "--config", file, "--log-level", logLevel],
+                                       logFile: root.appendingPathComponent(prefix + "gateway.log").path)
+            gatewayNodes.append(GatewayNode(number: number, stateDirectory: own.stateDirectory, configFile: file,
+                                            intakePort: own.intake.port, process: process))
+            if number == 1 { firstConfiguration = own }
+        }
+        self.configuration = firstConfiguration
+        nodes = gatewayNodes
         partners = processes
         partnerPorts = ports
         self.inboxes = inboxes
     }
 
-    /// The intake URL.
-    var intakeURL: String { "https://localhost:\(intakePort)/v1/berichten" }
+    /// The first node's process (the only one on SQLite).
+    var gateway: ChildProcess { nodes[0].process }
+    /// The first node's state directory.
+    var stateDirectory: String { nodes[0].stateDirectory }
+    /// The first node's configuration file (any node's works for operator commands on a shared store).
+    var gatewayConfigFile: String { nodes[0].configFile }
+    /// The first node's intake URL.
+    var intakeURL: String { nodes[0].intakeURL }
+    /// Every node's intake URL, in node order.
+    var intakeURLs: [String] { nodes.map(\.intakeURL) }
 
     /// Starts the partner endpoints and waits until they listen; `niceness` lowers their CPU priority
     /// (in production they run on the partners' machines, not on the gateway's cores).
@@ -93,17 +139,37 @@ final class BenchWorld: Sendable {
         }
     }
 
-    /// Starts the gateway and returns the seconds from spawn until intake accepts connections.
+    /// Starts every gateway node, one after the other (the first creates or migrates the store), and returns the
+    /// longest time from spawn until a node's intake accepted connections.
     @discardableResult
     func startGateway(timeout: Double = 60) async throws -> Double {
-        try gateway.start()
-        return try await waitUntilListening(intakePort, timeout: timeout, while: gateway)
+        var slowest = 0.0
+        for node in nodes where node.process.pid == nil { slowest = max(slowest, try await start(node, timeout: timeout)) }
+        return slowest
     }
 
-    /// Stops everything: the gateway gracefully first, then the partners.
+    /// Starts one node and returns the seconds from spawn until its intake accepts connections.
+    func start(_ node: GatewayNode, timeout: Double = 60) async throws -> Double {
+        try node.process.start()
+        return try await waitUntilListening(node.intakePort, timeout: timeout, while: node.process)
+    }
+
+    /// Stops everything: the gateways gracefully first, then the partners.
     func stopAll() async {
-        await gateway.stop(signal: SIGTERM, timeout: 30)
+        await withTaskGroup(of: Void.self) { group in
+            for node in nodes { group.addTask { await node.process.stop(signal: SIGTERM, timeout: 30) } }
+        }
         for process in partners.values { await process.stop(signal: SIGTERM, timeout: 10) }
+    }
+
+    /// Total CPU seconds of the running gateway nodes so far.
+    func gatewayCPUSeconds() -> Double {
+        nodes.compactMap { $0.process.pid.flatMap(ProcessMetrics.read(pid:))?.cpuSeconds }.reduce(0, +)
+    }
+
+    /// The largest peak resident memory of the running gateway nodes, MiB.
+    func gatewayPeakRSSMiB() -> Double {
+        nodes.compactMap { $0.process.pid.flatMap(ProcessMetrics.read(pid:))?.peakRSSMiB }.max() ?? 0
     }
 
     /// Total CPU seconds of the partner endpoint processes so far.

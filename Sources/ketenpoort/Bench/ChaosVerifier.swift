@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortServer
 import KetenpoortStore
 
 /// The end-of-run checks of `bench chaos`: every 202 is delivered, in exactly one inbox, accepted exactly once, with its receipt.
@@ -37,8 +38,8 @@ struct ChaosVerifier {
     /// The set-up after the run (gateway and partners stopped).
     let world: BenchWorld
 
-    /// Checks everything.
-    func verify(_ load: LoadResult) async throws -> ChaosVerdict {
+    /// Checks everything, and reads from the audit trail how surviving nodes took over the leases of the `kills`.
+    func verify(_ load: LoadResult, kills: [NodeKill]) async throws -> (ChaosVerdict, ChaosTakeover) {
         let acknowledged = Set(load.acceptedAt.keys)
         var inboxes: [String: Int] = [:]
         for directory in world.inboxes.values {
@@ -47,9 +48,17 @@ struct ChaosVerifier {
             }
         }
         let (acceptances, deduped) = partnerLogCounts()
-        let store = try SQLiteStore.openWithoutKeys(stateDirectory: world.stateDirectory)
-        let watcher = DeliveryWatcher(store: store)
-        let deliveries = try await watcher.allDeliveries()
+        let watcher = try await DeliveryWatcher.open(world.configuration)
+        let deliveries: [DeliveryRecord]
+        let records: [AuditRecord]
+        do {
+            deliveries = try await watcher.allDeliveries()
+            records = try await Self.allAuditRecords(watcher.store)
+        } catch {
+            await watcher.close()
+            throw error
+        }
+        await watcher.close()
         var byMessage: [String: [DeliveryRecord]] = [:]
         for record in deliveries { byMessage[record.messageId, default: []].append(record) }
         var examples: [String: [String]] = [:]
@@ -68,10 +77,20 @@ struct ChaosVerifier {
         stuck.prefix(5).forEach { note("stuck", $0.messageId) }
         failed.prefix(5).forEach { note("failed", "\($0.messageId) \($0.lastErrorClass?.rawValue ?? "") \($0.lastErrorText ?? "")") }
         let without202 = Set(byMessage.keys).subtracting(acknowledged).filter { inboxes[$0] != nil }.count
-        try store.close()
-        return ChaosVerdict(sent: load.sent, acknowledged: acknowledged.count, delivered: delivered, duplicates: duplicates, lost: lost,
-                            stuck: stuck.count, missingReceipts: missing.count, failed: failed.count, dedupedRedeliveries: deduped,
-                            deliveredWithout202: without202, auditVerified: await auditVerifies(), examples: examples)
+        let verdict = ChaosVerdict(sent: load.sent, acknowledged: acknowledged.count, delivered: delivered, duplicates: duplicates, lost: lost,
+                                   stuck: stuck.count, missingReceipts: missing.count, failed: failed.count, dedupedRedeliveries: deduped,
+                                   deliveredWithout202: without202, auditVerified: await auditVerifies(), examples: examples)
+        return (verdict, ChaosTakeover.measure(records: records, kills: kills, deliveries: deliveries))
+    }
+
+    /// Every audit record, in sequence order (paged).
+    private static func allAuditRecords(_ store: ConfiguredStore) async throws -> [AuditRecord] {
+        var all: [AuditRecord] = []
+        while true {
+            let page = try await store.auditRecords(afterSequence: all.last?.sequence ?? 0, limit: 10_000)
+            all += page
+            if page.count < 10_000 { return all }
+        }
     }
 
     /// Per message id, how often an endpoint logged `outcome=ontvangen`; and how many `outcome=dubbel-ontvangen` lines there were.
@@ -91,9 +110,10 @@ struct ChaosVerifier {
         return (accepted, deduped)
     }
 
-    /// Runs `ketenpoort audit verify --state-dir DIR --cert GATEWAY_SIGN_CERT` and reports whether it exited 0.
+    /// Runs `ketenpoort audit verify --config <first node's configuration>` (SQLite or PostgreSQL, checkpoints checked
+    /// with its signing certificate) and reports whether it exited 0.
     private func auditVerifies() async -> Bool {
-        let child = ChildProcess(arguments: ["audit", "verify", "--state-dir", world.stateDirectory, "--cert", world.gatewaySigningCertificate],
+        let child = ChildProcess(arguments: ["audit", "verify", "--config", world.gatewayConfigFile],
                                  logFile: world.root.appendingPathComponent("audit-verify.log").path)
         do { try child.start() } catch { return false }
         guard await child.waitForExit(timeout: 600) else { return false }

@@ -15,9 +15,11 @@ final class ChildProcess: @unchecked Sendable {
         self.logFile = logFile
     }
 
-    /// This executable, so children run the same build.
+    /// This executable, so children run the same build; `/proc/self/exe` itself once the file was replaced by a
+    /// rebuild during the run (the link still opens the running build).
     static func executable() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        guard let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return CommandLine.arguments[0] }
+        return path.hasSuffix(" (deleted)") ? "/proc/self/exe" : path
     }
 
     /// The running child's pid, or nil.

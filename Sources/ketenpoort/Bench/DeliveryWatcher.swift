@@ -1,21 +1,36 @@
 import Foundation
 import Histogram
+import KetenpoortServer
 import KetenpoortStore
+import Logging
 
-/// Reads the gateway's store from outside (read-only use of a second connection) to follow deliveries.
+/// Reads the gateway's store from outside (read-only, without payload keys) to follow deliveries: the SQLite file in the
+/// state directory, or the shared PostgreSQL database.
 struct DeliveryWatcher {
     /// The gateway's store.
-    let store: SQLiteStore
+    let store: ConfiguredStore
 
-    /// Opens the store of a running gateway without payload keys.
+    /// Opens the store of a running SQLite gateway without payload keys.
     init(stateDirectory: String) throws {
         store = try SQLiteStore.openWithoutKeys(stateDirectory: stateDirectory)
     }
 
     /// Follows an already opened store.
-    init(store: SQLiteStore) {
+    init(store: ConfiguredStore) {
         self.store = store
     }
+
+    /// Opens the store a gateway configuration names, read-only and without payload keys.
+    static func open(_ configuration: GatewayConfiguration) async throws -> DeliveryWatcher {
+        DeliveryWatcher(store: try await StoreOpening.open(configuration, access: .readOnly, payloadKeys: false, logger: quietLogger))
+    }
+
+    /// Closes the store (PostgreSQL's connection pool).
+    func close() async {
+        await StoreOpening.close(store)
+    }
+
+    private static let quietLogger = Logger(label: "ketenpoort.bench.watcher", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// Deliveries per state, summed over partners.
     func countsByState() async throws -> [DeliveryState: Int] {

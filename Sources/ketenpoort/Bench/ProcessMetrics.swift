@@ -27,6 +27,31 @@ struct ProcessMetrics: Codable, Sendable {
     }
 }
 
+extension ProcessMetrics {
+    /// CPU seconds of `root` and every live child, each including what its exited, reaped children used
+    /// (`cutime`/`cstime`): for a server that forks a process per connection, e.g. the PostgreSQL postmaster.
+    static func treeCPUSeconds(root: Int32) -> Double? {
+        guard let own = cpuFields(pid: root) else { return nil }
+        var total = own.total
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry), pid != root, let fields = cpuFields(pid: pid), fields.parent == root else { continue }
+            total += fields.total
+        }
+        return total
+    }
+
+    /// The parent pid and the CPU seconds of a process including its reaped children, from `/proc/PID/stat`.
+    private static func cpuFields(pid: Int32) -> (parent: Int32, total: Double)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        // After the name: state (3), ppid (4), … utime (14), stime (15), cutime (16), cstime (17).
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 15, let parent = Int32(fields[1]) else { return nil }
+        let ticks = fields[11...14].compactMap { Double($0) }.reduce(0, +)
+        return (parent, ticks / max(Double(sysconf(Int32(_SC_CLK_TCK))), 1))
+    }
+}
+
 /// The machine's load, for stating the conditions of a measurement.
 struct MachineLoad: Codable, Sendable {
     /// One-minute load average.
