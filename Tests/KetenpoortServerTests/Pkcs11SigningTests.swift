@@ -93,6 +93,31 @@ final class Pkcs11SigningTests: XCTestCase {
         XCTAssertTrue(error?.problem.contains("signs messages only with an RSA key") == true, "\(String(describing: error))")
     }
 
+    func testSignaturesFromManyThreadsAtOnceThroughOneTokenKeyAllVerify() async throws {
+        let tokens = try SoftHSMTokens.get()
+        let pki = try GatewayTestPKI.get()
+        let keys = try SigningKeys(try settings(tokens.gateway))
+        let verifier = try SignatureVerifier(trustAnchorsPEM: Data(contentsOf: URL(fileURLWithPath: pki.path(DevelopmentPKI.caCertificateFile))))
+        let signer = keys.messageSigner
+        let checkpointSigner = keys.checkpointSigner
+        let checkpointVerifier = try CertificateKeyLoading.verifier(certificateFile: try settings(tokens.gateway).certificate)
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    let message = try GatewayExamples.zorgmelding(id: UUID().uuidString.lowercased())
+                    let signed = try signer.sign(message)
+                    let checkpoint = Data("checkpoint \(index)".utf8)
+                    let signature = try checkpointSigner.sign(checkpoint)
+                    return (try? verifier.verify(signed)) != nil
+                        && checkpointVerifier.isValid(signature: signature, for: checkpoint, algorithm: checkpointSigner.algorithm)
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        XCTAssertEqual(outcomes.count, 16)
+        XCTAssertTrue(outcomes.allSatisfy { $0 }, "\(outcomes.filter { !$0 }.count) of 16 signatures did not verify")
+    }
+
     func testACheckpointSignedInTheTokenVerifiesWithTheCertificatesPublicKey() throws {
         let tokens = try SoftHSMTokens.get()
         let pki = try GatewayTestPKI.get()
