@@ -97,7 +97,30 @@ final class PostgresDatabase: Sendable {
     }
 
     private static func tls(_ settings: PostgresSettings) throws -> PostgresClient.Configuration.TLS {
-        guard settings.tlsMode != .disable else { return .disable }
+        guard let tls = try tlsConfiguration(settings) else { return .disable }
+        return .require(tls)
+    }
+
+    /// One connection outside the pool, to learn why connecting fails (the pool retries quietly until its deadline).
+    static func connectOnce(_ settings: PostgresSettings, logger: Logger) async throws -> PostgresConnection {
+        let password = try settings.passwordFile.map(PasswordFile.read)
+        var configuration: PostgresConnection.Configuration
+        if let socket = settings.socketPath {
+            configuration = .init(unixSocketPath: socket, username: settings.user, password: password, database: settings.database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS = try tlsConfiguration(settings).map { .require(try NIOSSLContext(configuration: $0)) }
+                ?? .disable
+            configuration = .init(host: settings.host, port: settings.port, username: settings.user, password: password,
+                                  database: settings.database, tls: tls)
+        }
+        configuration.options.connectTimeout = .milliseconds(Int64(settings.operationTimeout * 1000))
+        configuration.options.additionalStartupParameters = [("default_transaction_read_only", "on")]
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+    }
+
+    /// The client TLS configuration for `settings`, or nil when TLS is disabled.
+    private static func tlsConfiguration(_ settings: PostgresSettings) throws -> TLSConfiguration? {
+        guard settings.tlsMode != .disable else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
         if let ca = settings.caFile {
@@ -116,7 +139,7 @@ final class PostgresDatabase: Sendable {
                 throw StoreError.database("store.tls.certificate/key: \(certificate) or \(key) cannot be read as PEM")
             }
         }
-        return .require(tls)
+        return tls
     }
 }
 

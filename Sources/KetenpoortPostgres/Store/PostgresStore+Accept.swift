@@ -7,7 +7,7 @@ extension PostgresStore {
     /// Stores a message with one queued delivery per recipient in a shared transaction; idempotent on (id, sender, digest).
     public func accept(_ message: IncomingMessage, recipients: [String]) async throws -> AcceptOutcome {
         try SQLiteStore.validate(message, recipients: recipients)
-        guard let cipher else {
+        guard let cipher = keys?.cipher else {
             throw StoreError.keyError("the store was opened without payload keys; cannot accept message \(message.id)")
         }
         let (keyId, sealed) = try cipher.seal(message.payload, messageId: message.id)

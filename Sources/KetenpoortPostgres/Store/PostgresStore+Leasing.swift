@@ -20,7 +20,7 @@ extension PostgresStore {
     public func lease(owner: String, freeSlots: [String: Int], leaseDuration: TimeInterval, now: Date) async throws -> [LeasedDelivery] {
         guard !owner.isEmpty else { throw StoreError.invalidArgument("the lease owner is empty") }
         guard leaseDuration > 0 else { throw StoreError.invalidArgument("the lease duration must be positive") }
-        guard let cipher else {
+        guard let keys else {
             throw StoreError.keyError("the store was opened without payload keys; cannot lease for sending")
         }
         let wanted = freeSlots.filter { !$0.key.isEmpty && $0.value > 0 }.sorted { $0.key < $1.key }
@@ -38,6 +38,7 @@ extension PostgresStore {
             }
             return leased
         }
+        let cipher = try await keys.cipher(opening: Set(rows.compactMap(\.keyId)), database: database)
         return rows.map { row in
             LeasedDelivery(delivery: row.delivery, token: LeaseToken(rawValue: Int64(row.delivery.attempts)), kind: row.kind,
                            digest: row.digest, content: cipher.leasedPayload(row.sealed, keyId: row.keyId, messageId: row.delivery.messageId), receivedAt: Date(millis: row.receivedMillis))

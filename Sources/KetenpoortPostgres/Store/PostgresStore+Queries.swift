@@ -24,7 +24,7 @@ extension PostgresStore {
         }
         let (sealed, keyId) = try row.decode((Data?, String?).self)
         guard let sealed, let keyId else { return nil }
-        guard let cipher else {
+        guard let cipher = try await keys?.cipher(opening: [keyId], database: database) else {
             throw StoreError.keyError("the store was opened without payload keys; cannot read message \(messageId)")
         }
         return try cipher.open(sealed, messageId: messageId, keyId: keyId)

@@ -73,9 +73,12 @@ extension PostgresStore {
         guard oldSize >= 1, oldSize <= newSize else {
             throw StoreError.invalidArgument("a consistency proof needs 1 ≤ old size ≤ new size (got \(oldSize), \(newSize))")
         }
+        let head = try await auditHeadSequence()
+        guard newSize <= head else {
+            throw StoreError.invalidArgument("tree size \(newSize) is beyond the audit chain (\(head) records)")
+        }
         let known = try await storedFrontier(exactly: oldSize)
         let hasher = try await hasher(known: known, through: newSize)
-        _ = try hasher.hash(newSize - 1, newSize)
         return try hasher.consistencyPath(oldSize, 0, newSize, true)
     }
 

@@ -18,7 +18,7 @@ public final class PostgresStore: Sendable {
     /// How the store was opened.
     public let access: StoreAccess
     let database: PostgresDatabase
-    let cipher: PayloadCipher?
+    let keys: SharedPayloadKeys?
     let batcher: PostgresWriteBatcher
 
     /// Connects, checks (or with ``StoreAccess/migrate`` applies) the schema, and with `payloadKeys` unwraps the payload
@@ -36,25 +36,25 @@ public final class PostgresStore: Sendable {
                                                      database: settings.displayName)
                 }
             }
-            var cipher: PayloadCipher?
+            var keys: SharedPayloadKeys?
             if payloadKeys {
                 guard let file = settings.keyEncryptionKeyFile else {
                     throw StoreError.keyError("store.keyEncryptionKeyFile is required: it unwraps the payload keys in the database")
                 }
                 let kek = try KeyEncryptionKey.read(file: file)
-                cipher = PayloadCipher(keyring: try await WrappedKeyring.load(database, kek: kek, createIfNone: access == .migrate))
+                keys = SharedPayloadKeys(kek: kek, keyring: try await WrappedKeyring.load(database, kek: kek, createIfNone: access == .migrate))
             }
-            return PostgresStore(database: database, access: access, cipher: cipher)
+            return PostgresStore(database: database, access: access, keys: keys)
         } catch {
             await database.close()
             throw PostgresErrorText.storeError(error)
         }
     }
 
-    private init(database: PostgresDatabase, access: StoreAccess, cipher: PayloadCipher?) {
+    private init(database: PostgresDatabase, access: StoreAccess, keys: SharedPayloadKeys?) {
         self.database = database
         self.access = access
-        self.cipher = cipher
+        self.keys = keys
         location = database.settings.displayName
         batcher = PostgresWriteBatcher(database: database)
     }
@@ -70,21 +70,20 @@ public final class PostgresStore: Sendable {
     }
 
     /// Problems connecting to the database of `settings`, in words (empty when it answers and its schema is usable).
+    ///
+    /// One connection of its own (read-only), so a refused login or an untrusted server certificate is reported as such.
     public static func checkConnection(settings: PostgresSettings, logger: Logger) async -> [String] {
         var problems: [String] = []
         do {
-            var readOnly = settings
-            readOnly.readOnlySession = true
-            let database = try PostgresDatabase(settings: readOnly, logger: logger)
-            defer { Task { await database.close() } }
-            let applied = try await database.withConnection("connect") { connection in
-                try await PostgresMigrator.applied(connection)
+            let connection = try await Deadline.run("connect", seconds: settings.operationTimeout, database: settings.displayName) {
+                try await PostgresDatabase.connectOnce(settings, logger: logger)
             }
             do {
-                try PostgresMigrator.checkUsable(applied: applied, database: settings.displayName)
+                try PostgresMigrator.checkUsable(applied: try await PostgresMigrator.applied(connection), database: settings.displayName)
             } catch {
-                problems.append("\(error)")
+                problems.append("\(PostgresErrorText.storeError(error))")
             }
+            try? await connection.close()
             if let file = settings.keyEncryptionKeyFile {
                 do {
                     _ = try KeyEncryptionKey.read(file: file)

@@ -61,6 +61,8 @@ public enum AuditEvent: String, Sendable, CaseIterable {
     case payloadPurgedByOperator = "payload.purged-by-operator"
     /// The daemon was started on an audit store that failed its start-up check (`serve --accept-broken-audit`).
     case auditBrokenAccepted = "audit.broken-accepted"
+    /// The daemon reread its configuration file (SIGHUP or `ketenpoort reload`): the file's SHA-256 and the outcome.
+    case configReloaded = "config.reloaded"
 }
 
 /// One record of the audit hash chain.

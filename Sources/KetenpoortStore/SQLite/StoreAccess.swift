@@ -25,12 +25,12 @@ public enum StoreSchemaError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String {
         switch self {
         case .absent(let path):
-            return "no store at \(path) (`ketenpoort serve` or `ketenpoort store migrate --state-dir DIR` creates it)"
+            return "no store at \(path) (`ketenpoort serve` or `ketenpoort store migrate --state-dir DIR | --config FILE` creates it)"
         case .notInitialised(let path):
-            return "\(path) is not an initialised ketenpoort store (run `ketenpoort store migrate --state-dir DIR`)"
+            return "\(path) is not an initialised ketenpoort store (run `ketenpoort store migrate --state-dir DIR | --config FILE`)"
         case .needsMigration(let path, let missing):
             return "the store at \(path) needs migration \(missing.joined(separator: ", ")) "
-                + "(run `ketenpoort store migrate --state-dir DIR` or start `ketenpoort serve`)"
+                + "(run `ketenpoort store migrate --state-dir DIR | --config FILE` or start `ketenpoort serve`)"
         case .newerVersion(let path, let unknown):
             return "the store at \(path) was written by a newer ketenpoort (schema \(unknown.joined(separator: ", ")) "
                 + "is unknown to this build); use that version or a newer one"
