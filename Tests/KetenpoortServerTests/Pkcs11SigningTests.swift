@@ -249,4 +249,76 @@ final class Pkcs11SigningTests: XCTestCase {
                           "checkpoint \(checkpoint.id)")
         }
     }
+
+    /// A PKCS#11 module of our own whose token "locked-flag" reports a locked user PIN and whose token "locked-login"
+    /// answers the login with CKR_PIN_LOCKED (SoftHSM2 never locks a PIN), compiled with the system C compiler.
+    private func lockedTokenModule() throws -> String {
+        let directory = try temporaryDirectory()
+        let source = directory.appendingPathComponent("locked.c")
+        let library = directory.appendingPathComponent("liblocked.so")
+        try Data("""
+            #include <string.h>
+            #include <p11-kit-1/p11-kit/pkcs11.h>
+            static CK_RV ok_init(void *args) { (void)args; return CKR_OK; }
+            static CK_RV ok_final(void *reserved) { (void)reserved; return CKR_OK; }
+            static CK_RV slots(CK_BBOOL present, CK_SLOT_ID *list, CK_ULONG *count) {
+                (void)present;
+                if (list != NULL) { list[0] = 1; list[1] = 2; }
+                *count = 2;
+                return CKR_OK;
+            }
+            static CK_RV token(CK_SLOT_ID slot, CK_TOKEN_INFO *info) {
+                memset(info, 0, sizeof(*info));
+                memset(info->label, ' ', sizeof(info->label));
+                const char *label = slot == 1 ? "locked-flag" : "locked-login";
+                memcpy(info->label, label, strlen(label));
+                info->flags = CKF_TOKEN_INITIALIZED | (slot == 1 ? CKF_USER_PIN_LOCKED : 0);
+                return CKR_OK;
+            }
+            static CK_RV open(CK_SLOT_ID slot, CK_FLAGS flags, void *app, CK_NOTIFY notify, CK_SESSION_HANDLE *session) {
+                (void)slot; (void)flags; (void)app; (void)notify;
+                *session = 7;
+                return CKR_OK;
+            }
+            static CK_RV close_session(CK_SESSION_HANDLE session) { (void)session; return CKR_OK; }
+            static CK_RV login(CK_SESSION_HANDLE session, CK_USER_TYPE type, CK_UTF8CHAR *pin, CK_ULONG length) {
+                (void)session; (void)type; (void)pin; (void)length;
+                return CKR_PIN_LOCKED;
+            }
+            static CK_FUNCTION_LIST functions;
+            CK_RV C_GetFunctionList(CK_FUNCTION_LIST **list) {
+                functions.version.major = 2;
+                functions.version.minor = 40;
+                functions.C_Initialize = ok_init;
+                functions.C_Finalize = ok_final;
+                functions.C_GetSlotList = slots;
+                functions.C_GetTokenInfo = token;
+                functions.C_OpenSession = open;
+                functions.C_CloseSession = close_session;
+                functions.C_Login = login;
+                *list = &functions;
+                return CKR_OK;
+            }
+            """.utf8).write(to: source)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
+        process.arguments = ["-shared", "-fPIC", "-o", library.path, source.path]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "cc could not build the fake module")
+        return library.path
+    }
+
+    func testALockedTokenIsRefusedAsSuch() throws {
+        let tokens = try SoftHSMTokens.get()
+        let module = try lockedTokenModule()
+        for label in ["locked-flag", "locked-login"] {
+            var locked = tokens.gateway
+            locked.module = module
+            locked.token = label
+            let error = signingError(try settings(locked))
+            XCTAssertEqual(error?.key, "signing.pkcs11.pinFile", label)
+            XCTAssertTrue(error?.problem.contains("token '\(label)' is locked") == true, "\(String(describing: error))")
+        }
+    }
 }
