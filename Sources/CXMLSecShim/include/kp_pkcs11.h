@@ -54,7 +54,8 @@ int kp_p11_certificate_public_key_der(const unsigned char *cert_pem, int cert_le
 int kp_p11_sign_sha256(struct evp_pkey_st *key, const unsigned char *data, size_t length, unsigned char **out);
 
 /* An xmlsec key that signs with key (it takes its own reference) and carries the PEM certificate as its
-   X.509 data; NULL on failure. Free with xmlSecKeyDestroy. */
+   X.509 data; NULL on failure. The engine key is first marked private for xmlsec 1.2.37's key check (see
+   kp_pkcs11.c); only RSA keys sign through xmlsec. Free with xmlSecKeyDestroy. */
 xmlSecKeyPtr kp_p11_xmlsec_key(struct evp_pkey_st *key, const unsigned char *cert_pem, int cert_len);
 
 /* Frees memory returned by the kp_p11 functions. */
