@@ -26,6 +26,15 @@ public final class PostgresStore: Sendable {
     public static func open(settings: PostgresSettings, access: StoreAccess, payloadKeys: Bool, logger: Logger) async throws -> PostgresStore {
         var effective = settings
         if access == .readOnly { effective.readOnlySession = true }
+        // One connection first: a refused login or server certificate is named now, not after the pool's deadline.
+        do {
+            let probe = try await Deadline.run("connect", seconds: settings.operationTimeout, database: settings.displayName) {
+                try await PostgresDatabase.connectOnce(settings, logger: logger)
+            }
+            try? await probe.close()
+        } catch {
+            throw StoreError.unavailable("cannot reach \(settings.displayName): \(PostgresErrorText.describe(error))")
+        }
         let database = try PostgresDatabase(settings: effective, logger: logger)
         do {
             try await database.withConnection("check the schema") { connection in
