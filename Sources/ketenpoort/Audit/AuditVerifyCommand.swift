@@ -57,8 +57,10 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let store = try await state.open()
         defer { try? store.close() }
         let total = try await store.auditHeadSequence()
-        let progress = ProgressLine(total: total)
-        let report = try await store.verifyAuditChain(verifier: verifier) { checked in progress.update(checked) }
+        let progress = ProgressLine(enabled: total > 0)
+        let report = try await store.verifyAuditChain(verifier: verifier) { checked in
+            progress.show("verifying: \(checked) / \(total) records (\(total > 0 ? checked * 100 / total : 100)%)")
+        }
         progress.finish()
         if let broken = report.firstBreak {
             let checkpoint = broken.checkpointId.map { " (checkpoint \($0))" } ?? ""
@@ -76,30 +78,5 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         if report.checkpointCount == 0 {
             print("warning: no checkpoints; truncation of the chain cannot be detected")
         }
-    }
-}
-
-/// A progress indicator on stderr, shown only when stderr is a terminal.
-final class ProgressLine: Sendable {
-    private let total: Int64
-    private let enabled: Bool
-
-    /// Creates a progress line for `total` records.
-    init(total: Int64) {
-        self.total = total
-        self.enabled = isatty(STDERR_FILENO) == 1 && total > 0
-    }
-
-    /// Shows how many records are checked.
-    func update(_ checked: Int64) {
-        guard enabled else { return }
-        let percent = total > 0 ? checked * 100 / total : 100
-        FileHandle.standardError.write(Data("\rverifying: \(checked) / \(total) records (\(percent)%)".utf8))
-    }
-
-    /// Ends the progress line.
-    func finish() {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
     }
 }

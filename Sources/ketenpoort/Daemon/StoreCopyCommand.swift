@@ -55,16 +55,17 @@ struct StoreCopyCommand: AsyncParsableCommand {
             defer { lock.release() }
             let started = Date()
             let report: StoreCopyReport
+            let line = ProgressLine()
             do {
                 report = try await to.copy(from: from, kek: kek) { progress in
-                    printProgress("copied \(progress.messages) messages, \(progress.deliveries) deliveries, "
-                                  + "\(progress.auditRecords) audit records")
+                    line.show("copied \(progress.messages) messages, \(progress.deliveries) deliveries, "
+                              + "\(progress.auditRecords) audit records")
                 }
             } catch {
                 await to.shutdown()
                 throw OperatorFailure.usage("nothing was copied: \(error)")
             }
-            printProgress(nil)
+            line.finish()
             print("copied to \(settings.displayName) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s: "
                   + "\(report.messages) messages, \(report.deliveries) deliveries, \(report.auditRecords) audit records, "
                   + "\(report.checkpoints) checkpoints, \(report.cosignatures) cosignatures, \(report.payloadKeys) payload keys")
@@ -82,15 +83,5 @@ struct StoreCopyCommand: AsyncParsableCommand {
                 throw OperatorFailure.refused("the copied audit chain differs from the source")
             }
         }
-    }
-}
-
-/// Rewrites one running-count line on a terminal (nil ends it); prints nothing when standard error is not a terminal.
-func printProgress(_ line: String?) {
-    guard isatty(STDERR_FILENO) != 0 else { return }
-    if let line {
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-    } else {
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }
