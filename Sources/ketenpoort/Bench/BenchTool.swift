@@ -3,7 +3,8 @@ import Foundation
 /// Runs a helper program (psql, the cluster script) to completion and collects its output.
 ///
 /// Not through Foundation's `Process`: it notices the end of a child by a descriptor the child inherits, and a server
-/// that the script starts in the background inherits it too, so the script would never seem to end.
+/// that the script starts in the background inherits it too, so the script would never seem to end. For the same
+/// reason the child gets only stdin, stdout and stderr.
 enum BenchTool {
     /// Runs `executable` with `arguments` (and extra `environment`); returns its exit status and stdout+stderr.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, text: String) {
@@ -15,6 +16,10 @@ enum BenchTool {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: a server the script starts would keep it open (e.g. the pipe a parent waits on).
+        // (glibc ignores a close action whose descriptor was closed meanwhile.)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+        for descriptor in open where descriptor > 2 { posix_spawn_file_actions_addclose(&actions, descriptor) }
         let variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }.map { "\($0.key)=\($0.value)" }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup($0) } + [nil]
