@@ -45,6 +45,8 @@ final class BenchPostgresTests: XCTestCase {
         XCTAssertEqual(verdict["auditVerified"] as? Bool, true)
         XCTAssertGreaterThan(verdict["acknowledged"] as? Int ?? 0, 0)
         let takeover = try XCTUnwrap(report["takeover"] as? [String: Any])
-        XCTAssertEqual(takeover["unmatched"] as? Int, 0)
+        // A dead node's leases come back within store.nodeDeadAfterSeconds (6) + a heartbeat (1), with slack for a debug build.
+        XCTAssertLessThan(takeover["longestKillToReturnSeconds"] as? Double ?? 99, 20)
+        XCTAssertEqual((report["nodeKills"] as? [Any])?.count, 4)
     }
 }

@@ -140,7 +140,7 @@ struct ChaosCommand: AsyncParsableCommand {
         return ChaosReport(build: BenchReport.buildKind, store: store.label, seconds: loadSeconds, rate: rate, faults: faultCounts,
                            drained: drained, failedRequests: result.failed, rejectedRequests: result.rejected,
                            otherStatuses: Dictionary(uniqueKeysWithValues: result.otherStatuses.map { (String($0.key), $0.value) }),
-                           takeover: shared ? takeover : nil, verdict: verdict)
+                           takeover: shared ? takeover : nil, nodeKills: killSummary.kills, verdict: verdict)
     }
 }
 
@@ -166,6 +166,8 @@ struct ChaosReport: Codable {
     var otherStatuses: [String: Int]
     /// How surviving nodes took over the leases of killed ones (PostgreSQL only).
     var takeover: ChaosTakeover?
+    /// Every SIGKILL: node, pid, time.
+    var nodeKills: [NodeKill]
     /// The checks.
     var verdict: ChaosVerdict
 
@@ -195,15 +197,17 @@ struct ChaosReport: Codable {
             ("delivered without a 202", "\(verdict.deliveredWithout202)"),
         ]
         if let takeover {
-            rows.append(("deliveries taken over from dead nodes", "\(takeover.takenOver)" + (takeover.unmatched > 0 ? " (\(takeover.unmatched) without a matching kill)" : "")))
+            rows.append(("deliveries taken over from dead nodes", "\(takeover.takenOver)"
+                + (takeover.fromNodesNotKilled > 0 ? " (\(takeover.fromNodesNotKilled) from live nodes that missed heartbeats)" : "")))
             rows.append(("longest kill → lease returned", String(format: "%.1f s", takeover.longestKillToReturnSeconds)))
-            rows.append(("longest kill → taken-over delivery done", String(format: "%.1f s", takeover.longestKillToDeliverySeconds)))
+            rows.append(("longest held by a dead node (lease → return)", String(format: "%.1f s", takeover.longestHeldByDeadNodeSeconds)))
+            rows.append(("longest return → delivered (queue wait)", String(format: "%.1f s", takeover.longestReturnToDeliverySeconds)))
         }
         rows += [
             ("queue drained", drained ? "yes" : "NO"),
             ("audit verify", verdict.auditVerified ? "passed" : "FAILED"),
             ("verdict", verdict.passed ? "PASS" : "FAIL \(verdict.examples)"),
         ]
-        for (name, value) in rows { print(name.padding(toLength: 40, withPad: " ", startingAt: 0) + value) }
+        for (name, value) in rows { print(name.padding(toLength: 46, withPad: " ", startingAt: 0) + value) }
     }
 }

@@ -11,7 +11,7 @@ struct ChaosFaultCounts: Codable, Sendable {
     var unexpectedExits = 0
     /// Partner endpoint outages (SIGKILL or SIGTERM, then a restart after a pause).
     var partnerOutages = 0
-    /// PostgreSQL restarts, and the seconds the last one took from stop to accepting connections again.
+    /// PostgreSQL restarts.
     var databaseRestarts = 0
     /// Seconds from stopping PostgreSQL until it accepted connections again (the longest restart).
     var databaseDownSeconds = 0.0
