@@ -7,9 +7,9 @@ import NIOSSL
 /// A TLS + HTTP/1.1 child channel that admits a connection only within the connection limits and closes it
 /// when a handshake, header, body or idle deadline passes.
 struct GuardedChannel: ServerChildChannel {
-    typealias Value = TLSChannel<HTTP1Channel>.Value
+    typealias Value = HTTP1Channel.Value
 
-    let base: TLSChannel<HTTP1Channel>
+    let base: ReloadableTLSChannel<HTTP1Channel>
     let limits: ConnectionLimits
     let counter: ConnectionCounter
     let observer: ConnectionObserver

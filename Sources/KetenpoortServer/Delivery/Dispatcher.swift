@@ -1,13 +1,16 @@
 import Foundation
 import KetenpoortStore
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 
 /// Leases due deliveries only for partners with a free slot (urgent first per partner) and sends each at once.
 public final class Dispatcher: Service, Sendable {
     private let store: any MessageStore
     private let transport: any DeliveryTransport
-    private let partners: [String: PartnerRoute]
+    /// The partner routes in force by id, and how often they were replaced (a reload replaces them).
+    private let routes: NIOLockedValueBox<(byId: [String: PartnerRoute], generation: Int)>
+    private var partners: [String: PartnerRoute] { routes.withLockedValue { $0.byId } }
     private let retry: DeliveryRetryPolicy
     private let owner: String
     private let logger: Logger
@@ -34,7 +37,7 @@ public final class Dispatcher: Service, Sendable {
                 leaseDuration: TimeInterval = 120, idlePoll: Duration = .milliseconds(500), storeErrorDelay: Duration = .seconds(1)) {
         self.store = store
         self.transport = transport
-        self.partners = Dictionary(partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.routes = NIOLockedValueBox((Self.byId(partners), 0))
         self.retry = retry
         self.owner = owner
         self.logger = logger
@@ -43,6 +46,17 @@ public final class Dispatcher: Service, Sendable {
         self.leaseDuration = leaseDuration
         self.idlePoll = idlePoll
         self.storeErrorDelay = storeErrorDelay
+    }
+
+    /// Sends later deliveries by `partners` (endpoints, receipt signers, concurrency); deliveries in flight finish with
+    /// the route they started with.
+    public func replacePartners(_ partners: [PartnerRoute]) {
+        routes.withLockedValue { $0 = (Self.byId(partners), $0.generation + 1) }
+        wake()
+    }
+
+    private static func byId(_ partners: [PartnerRoute]) -> [String: PartnerRoute] {
+        Dictionary(partners.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Wakes the dispatcher (a message was accepted, or an operator made something due).
@@ -62,10 +76,13 @@ public final class Dispatcher: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 var limits: [String: Int] = [:]
                 var unroutedCheckedAt: Date?
+                var routesSeen = -1
                 var pause = storeErrorDelay
                 while !Task.isCancelled, await !state.stopping {
-                    if unroutedCheckedAt.map({ clock.now().timeIntervalSince($0) >= unroutedCheckInterval }) ?? true {
+                    let routesNow = routes.withLockedValue { $0.generation }
+                    if routesNow != routesSeen || unroutedCheckedAt.map({ clock.now().timeIntervalSince($0) >= unroutedCheckInterval }) ?? true {
                         unroutedCheckedAt = clock.now()
+                        routesSeen = routesNow
                         limits = await limitsWithUnroutedPartners()
                     }
                     let free = await state.freeSlots(limits: limits)

@@ -19,7 +19,11 @@ public final class Gateway: Sendable {
     private let lock: StateDirectoryLock
     private let intake: IntakeHandler
     private let dispatcher: Dispatcher
-    private let courier: Courier
+    private let courier: CourierSwitch
+    /// The intake listener's certificate for new connections (replaced by a reload).
+    private let intakeTLS: ServerTLSContext
+    /// Applies a reread configuration file whole, or refuses it.
+    private let reloader: ConfigurationReloader
     private let checkpointer: AuditCheckpointer
     private let auditStartUp: AuditStartUp
     private let witnessPusher: WitnessPusher?
@@ -76,25 +80,9 @@ public final class Gateway: Sendable {
         self.lock = lock
         self.store = store
         metrics = GatewayMetrics()
-        let schemaDirectory = configuration.schemaDirectory.map { URL(fileURLWithPath: $0) } ?? ResourceLocation.schemaDirectory()
-        let registry = try MessageKindRegistry(schemaDirectory: schemaDirectory)
-        let table = try MunicipalityRegions(contentsOf: URL(fileURLWithPath: configuration.routing.municipalities))
         let maxBytes = configuration.intake.maxMessageBytes ?? ReadLimits.standard.maxBytes
-        let validator = MessageValidator(registry: registry, routingTable: table, limits: ReadLimits(maxBytes: maxBytes))
         let signingKeys = try SigningKeys(configuration.signing)
         let signer = signingKeys.messageSigner
-        let senders = SenderPolicy(Dictionary(configuration.senders.map { ($0.oin, Set($0.kinds)) }, uniquingKeysWith: { $0.union($1) }))
-        let pipeline = AdmissionPipeline(validator: validator, senders: senders, signer: signer,
-                                         deliverablePartners: Set(configuration.partners.map(\.id)))
-        let routes = try configuration.partners.map { partner in
-            PartnerRoute(id: partner.id, endpoint: partner.endpoint,
-                         receiptSigners: try partner.signingCertificates.flatMap { try CertificateInfo.loadBundle(file: $0).map { Data($0.derBytes) } },
-                         concurrency: partner.concurrency ?? 4)
-        }
-        let revocation = try configuration.revocation.map {
-            try RevocationChecker(files: $0.crlFiles, trustedCAFiles: configuration.revocationAuthorities,
-                                  refreshSeconds: $0.refreshSeconds ?? 30, logger: logger)
-        }
         // Everything that can still fail comes before the courier: its HTTP client must be shut down once made.
         let checkpointSigner = signingKeys.checkpointSigner
         let checkpointVerifier = try SoftwareCheckpointVerifier(spkiDER: checkpointSigner.publicKeyDER)
@@ -102,13 +90,11 @@ public final class Gateway: Sendable {
         witnessPusher = try configuration.witnesses.map {
             try WitnessPusher(policy: $0, defaultTLS: configuration.courier.tls, store: store, metrics: metrics, logger: logger)
         }
-        let receiptAnchors = try configuration.courier.receiptTrustedCAs.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
-            .reduce(Data(), +)
-        let receipts = try ReceiptVerifier(trustAnchorsPEM: receiptAnchors, validator: validator)
-        courier = try Courier(tls: configuration.courier.tls, receipts: receipts,
-                              connectTimeout: TimeInterval(configuration.courier.connectTimeoutSeconds ?? 5),
-                              requestTimeout: TimeInterval(configuration.courier.requestTimeoutSeconds ?? 30),
-                              maxConnectionsPerHost: routes.map(\.concurrency).max() ?? 4, revocation: revocation)
+        // The parts a reload replaces, built the same way then; the courier is made last inside.
+        let parts = try ReloadableParts.build(configuration, signer: signer, logger: logger)
+        let (routes, revocation, pipeline) = (parts.routes, parts.intakeRules.revocation, parts.intakeRules.pipeline)
+        courier = CourierSwitch(parts.courier)
+        intakeTLS = ServerTLSContext(parts.intakeTLS)
         let owner = LeaseOwner.forThisRun()
         self.owner = owner
         dispatcher = Dispatcher(store: store, transport: courier, partners: routes, retry: DeliveryRetryPolicy(configuration.retry),
@@ -120,13 +106,16 @@ public final class Gateway: Sendable {
                                maxConcurrentRequests: configuration.intake.effectiveLimits.effectiveMaxConcurrentRequests,
                                revocation: revocation,
                                onAccepted: { dispatcher.wake() })
+        reloader = ConfigurationReloader(running: configuration, signer: signer, store: store, logger: logger, intake: intake,
+                                         dispatcher: dispatcher, courier: courier, intakeTLS: intakeTLS)
         checkpointer = AuditCheckpointer(store: store, signer: checkpointSigner)
         auditStartUp = AuditStartUp(store: store, verifier: checkpointVerifier, checkpointer: checkpointer,
                                     acceptBroken: acceptBrokenAudit, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT (or `stop()`): stops intake first, then delivery, then writes a checkpoint.
-    public func run(handleSignals: Bool = true) async throws {
+    /// With `reloadFrom` (and `handleSignals`) each SIGHUP rereads that configuration file (see ``reload(configurationFile:)``).
+    public func run(handleSignals: Bool = true, reloadFrom configurationFile: String? = nil) async throws {
         let descriptors = FileDescriptorLimit.raise()
         logger.info("open-file limit", metadata: ["soft": "\(descriptors.map(String.init) ?? "unknown")",
                                                   "needed": "\(configuration.intake.effectiveLimits.descriptorsNeeded)"])
@@ -170,7 +159,7 @@ public final class Gateway: Sendable {
                                                 tls: configuration.intake.tls, logger: logger,
                                                 limits: configuration.intake.effectiveLimits,
                                                 observer: ConnectionObserver(listener: "intake", logger: logger, metrics: metrics),
-                                                onServerRunning: { port in await intakePort.resolve(port) })
+                                                tlsContext: intakeTLS, onServerRunning: { port in await intakePort.resolve(port) })
         } catch {
             // The courier's HTTP client must be shut down before it is released.
             await courier.shutdown()
@@ -205,6 +194,12 @@ public final class Gateway: Sendable {
                 membership: membership, owner: owner, host: ProcessInfo.processInfo.hostName,
                 interval: .milliseconds(Int64(settings.heartbeatInterval * 1000)), deadAfter: settings.nodeDeadAfter, logger: logger,
                 onReclaimed: { dispatcher.wake() })), at: 0)
+        }
+        if handleSignals, let configurationFile {
+            // From now on a hang-up no longer ends the process, even before the reload service has started.
+            signal(SIGHUP, SIG_IGN)
+            let reloader = reloader
+            parts.append(("configuration reload on SIGHUP", HangUpReloadService { _ = await reloader.reload(file: configurationFile) }))
         }
         // First in the list, so it stops last and pushes the shutdown checkpoint to the witnesses.
         if let witnessPusher { parts.insert(("witness pusher", witnessPusher), at: 0) }
@@ -251,6 +246,13 @@ public final class Gateway: Sendable {
         if reclaimed > 0 {
             logger.notice("reclaimed deliveries leased by an earlier run", metadata: ["deliveries": "\(reclaimed)"])
         }
+    }
+
+    /// Rereads `configurationFile` and applies it whole, or refuses it and keeps the running configuration; audited as
+    /// `config.reloaded`. Certificates, CRLs, partners, senders and the routing table change; listeners, state, store,
+    /// signing key, timing and retention need a restart (a file that changes them is refused, naming them).
+    public func reload(configurationFile: String) async -> ReloadOutcome {
+        await reloader.reload(file: configurationFile)
     }
 
     /// Starts a graceful shutdown, as SIGTERM would.

@@ -9,7 +9,8 @@ import ServiceLifecycle
 
 /// `POST /v1/berichten` and `GET /v1/berichten/{id}`: admission, durable storage, then 202.
 public struct IntakeHandler: Sendable {
-    let pipeline: AdmissionPipeline
+    /// The pipeline and revocation lists in force (replaced by a configuration reload).
+    let rules: CurrentIntakeRules
     let store: any MessageStore
     let retentionDays: [String: Int]
     let maxBytes: Int
@@ -18,15 +19,13 @@ public struct IntakeHandler: Sendable {
     let onAccepted: @Sendable () -> Void
     let gate: RequestGate
     let refusals = RefusalTally()
-    let revocation: RevocationChecker?
 
     /// Creates the handler; `onAccepted` wakes the dispatcher; at most `maxConcurrentRequests` are in admission at once.
     public init(pipeline: AdmissionPipeline, store: any MessageStore, retentionDays: [String: Int], maxBytes: Int,
                 logger: Logger, metrics: GatewayMetrics, maxConcurrentRequests: Int = ConnectionLimits.standard.effectiveMaxConcurrentRequests,
                 revocation: RevocationChecker? = nil, onAccepted: @escaping @Sendable () -> Void) {
         self.gate = RequestGate(limit: maxConcurrentRequests)
-        self.revocation = revocation
-        self.pipeline = pipeline
+        self.rules = CurrentIntakeRules(IntakeRules(pipeline: pipeline, revocation: revocation))
         self.store = store
         self.retentionDays = retentionDays
         self.maxBytes = maxBytes
@@ -38,6 +37,11 @@ public struct IntakeHandler: Sendable {
     /// The service that audits the refusal summaries every `interval` and at shutdown; run it beside the listener.
     public func refusalSummaryService(interval: Duration) -> some Service {
         RefusalSummaryService(tally: refusals, store: store, interval: interval, logger: logger)
+    }
+
+    /// Admits later requests by `rules`; requests already in admission finish under the rules they started with.
+    public func replaceRules(with rules: IntakeRules) {
+        self.rules.replace(with: rules)
     }
 
     /// Adds the intake routes to a router.
@@ -53,12 +57,13 @@ public struct IntakeHandler: Sendable {
     /// Runs admission and stores the message; answers only after the commit is durable.
     func submit(_ request: Request, context: PeerRequestContext) async -> Response {
         let started = ContinuousClock.now
+        let rules = rules.current
         guard let peer = context.peer, let oin = peer.oin, peer.hasClientAuthUsage else {
             metrics.intake(kind: "unknown", result: "forbidden")
             logger.notice("intake refused", metadata: ["outcome": "forbidden", "reason": "client certificate without OIN or clientAuth"])
             return ProblemDetails.forbidden("the client certificate carries no OIN (subject serialNumber) with clientAuth usage").response()
         }
-        if let revocation, revocation.isRevoked(certificateDER: peer.certificateDER) {
+        if let revocation = rules.revocation, revocation.isRevoked(certificateDER: peer.certificateDER) {
             metrics.intake(kind: "unknown", result: "forbidden")
             logger.notice("intake refused", metadata: ["sender": "\(oin)", "outcome": "forbidden", "reason": "client certificate revoked"])
             await auditRefusal(sender: oin, code: "revoked", messageId: "")
@@ -90,7 +95,7 @@ public struct IntakeHandler: Sendable {
         let received = ContinuousClock.now
         let admitted: AdmittedMessage
         do {
-            admitted = try pipeline.admit(bytes, authenticatedOIN: oin, now: now)
+            admitted = try rules.pipeline.admit(bytes, authenticatedOIN: oin, now: now)
         } catch {
             return await refused(error, sender: oin)
         }

@@ -11,7 +11,8 @@ public typealias MutualTLSApplication = Application<PeerIdentityResponder<Router
 ///
 /// Connections are admitted within `limits` (total and per peer address) and closed when their handshake, header,
 /// body or idle deadline passes; `observer` logs and counts what is refused. Pass port 0 for an ephemeral port;
-/// `onServerRunning` receives the port actually bound (e.g. `BoundPort.resolve`).
+/// `onServerRunning` receives the port actually bound (e.g. `BoundPort.resolve`). With `tlsContext` the listener takes
+/// each new connection's certificate from it (replace it to rotate the certificate); otherwise `tls` is loaded once.
 public func makeMutualTLSServer(
     router: Router<PeerRequestContext>,
     host: String,
@@ -21,15 +22,16 @@ public func makeMutualTLSServer(
     serverName: String? = nil,
     limits: ConnectionLimits = .standard,
     observer: ConnectionObserver? = nil,
+    tlsContext: ServerTLSContext? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) throws -> MutualTLSApplication {
-    let tlsConfiguration = try TLSPolicy.server(tls)
+    let tlsContext = try tlsContext ?? ServerTLSContext(tls)
     let counter = ConnectionCounter(maxTotal: limits.effectiveMaxConnections, maxPerPeer: limits.effectiveMaxConnectionsPerPeer)
     let observer = observer ?? ConnectionObserver(listener: serverName ?? "mutual-tls", logger: logger, metrics: nil)
     let server = HTTPServerBuilder { responder in
         var http = HTTP1Channel.Configuration()
         http.httpDecoder = .init(maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 16 * 1024, maxHeaderFieldCount: 64)
-        let base = try TLSChannel(HTTP1Channel(responder: responder, configuration: http), tlsConfiguration: tlsConfiguration)
+        let base = ReloadableTLSChannel(base: HTTP1Channel(responder: responder, configuration: http), context: tlsContext)
         return GuardedChannel(base: base, limits: limits, counter: counter, observer: observer)
     }
     return Application(

@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
             process, and prints a `ketenpoort submit` command to try. Nothing of it is for production.
 
             SIGTERM or SIGINT: stop accepting, finish in-flight intake, release leases, write an audit
-            checkpoint, exit 0. When any part fails or ends on its own (a listener cannot bind, a checkpoint
+            checkpoint, exit 0. SIGHUP (or `ketenpoort reload --config FILE`): reread the configuration file and
+            apply it whole (certificates, CRLs, partners, senders, routing table) or refuse it and keep running
+            as before; audited as config.reloaded. When any part fails or ends on its own (a listener cannot bind, a checkpoint
             cannot be written, …) the gateway prints one line naming the part and the reason, shuts down
             within the request timeout plus 25 s, and exits 1. Exit 2: it could not start (configuration,
             keys, another gateway on the state directory, a store written by a newer ketenpoort).
@@ -84,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         let systemd = SystemdNotifier.fromEnvironment().map { notifier in Task { await notifier.follow(gateway) } }
         defer { systemd?.cancel() }
         do {
-            try await gateway.run()
+            // SIGHUP rereads this file (what `ketenpoort reload` sends).
+            try await gateway.run(reloadFrom: URL(fileURLWithPath: config).path)
         } catch {
             // One line: which part stopped the gateway, and why.
             printError("error: ketenpoort serve stopped: \(error)")
