@@ -42,6 +42,7 @@ struct GatewayBenchOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    /// Refuses --compare-stores without --store postgres.
     func validate() throws {
         if compareStores && storage.store != .postgres { throw ValidationError("--compare-stores needs --store postgres") }
     }

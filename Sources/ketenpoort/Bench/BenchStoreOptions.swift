@@ -27,6 +27,7 @@ struct BenchStoreOptions: ParsableArguments {
             help: "An env file from `scripts/postgres-test-cluster start` naming the PostgreSQL to use (postgres only).")
     var postgresEnvFile: String?
 
+    /// Refuses several nodes or an env file without PostgreSQL.
     func validate() throws {
         guard nodes >= 1 else { throw ValidationError("--nodes must be at least 1") }
         if store == .sqlite && nodes > 1 { throw ValidationError("--nodes \(nodes) needs --store postgres: a SQLite store has one node") }

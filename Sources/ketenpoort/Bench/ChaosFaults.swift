@@ -129,7 +129,10 @@ struct ChaosFaults: Sendable {
 private final class NodeNumbers: Sendable {
     private let numbers = Mutex(Set<Int>())
 
+    /// Adds a node number.
     func insert(_ number: Int) { numbers.withLock { _ = $0.insert(number) } }
+    /// Removes a node number.
     func remove(_ number: Int) { numbers.withLock { _ = $0.remove(number) } }
+    /// Whether the set holds a node number.
     func contains(_ number: Int) -> Bool { numbers.withLock { $0.contains(number) } }
 }

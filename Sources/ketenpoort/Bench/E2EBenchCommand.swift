@@ -12,6 +12,7 @@ struct E2EBenchCommand: AsyncParsableCommand {
             Examples:
               .build/release/ketenpoort bench e2e --connections 16 --seconds 30
               .build/release/ketenpoort bench e2e --rate 300 --seconds 30
+              .build/release/ketenpoort bench e2e --store postgres --nodes 3 --compare-stores
             """
     )
 

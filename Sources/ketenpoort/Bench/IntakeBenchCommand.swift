@@ -13,6 +13,7 @@ struct IntakeBenchCommand: AsyncParsableCommand {
 
             Example:
               swift build -c release --product ketenpoort && .build/release/ketenpoort bench intake --connections 16 --seconds 30
+              .build/release/ketenpoort bench intake --store postgres --nodes 2 --compare-stores
             """
     )
 
