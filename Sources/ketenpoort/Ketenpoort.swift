@@ -17,6 +17,7 @@ struct Ketenpoort: AsyncParsableCommand {
             PKICommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            ReloadCommand.self,
             ConfigCommand.self,
             AuditCommand.self,
             ReceiveCommand.self,

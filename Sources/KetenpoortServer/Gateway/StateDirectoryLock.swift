@@ -24,6 +24,9 @@ public final class StateDirectoryLock: @unchecked Sendable {
             close(fd)
             throw .stateDirectoryInUse(directory)
         }
+        // The holder's process id, for `ketenpoort reload` (which signals it); read only while the lock is held.
+        let pid = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 { _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } }
         descriptor = fd
     }
 
