@@ -27,6 +27,13 @@ extension PostgresStore {
         guard !wanted.isEmpty else { return [] }
         let nowMillis = now.millis
         let expiry = nowMillis + Int64((leaseDuration * 1000).rounded(.up))
+        // An idle dispatcher asks twice a second: look without locking first, so an empty queue costs no write
+        // transaction and does not queue behind the other nodes' writes on the audit head.
+        let partners = wanted.map(\.key)
+        let anyDue = try await rows("look for due deliveries", """
+            SELECT 1 FROM deliveries WHERE partner = ANY(\(partners)) AND due_ms IS NOT NULL AND due_ms <= \(nowMillis) LIMIT 1
+            """)
+        guard !anyDue.isEmpty else { return [] }
         let rows = try await write { connection, chain -> [LeasedRow] in
             var leased: [LeasedRow] = []
             for (partner, slots) in wanted {
