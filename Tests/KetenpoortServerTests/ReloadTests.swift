@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import KetenpoortCore
@@ -186,6 +187,42 @@ final class ReloadTests: XCTestCase {
             XCTFail("\(error)")
         }
         await client.shutdown()
+        try await gateway.stop()
+    }
+
+    func testCertificateExpiryGaugesFollowTheReloadedFiles() async throws {
+        let gateway = try await startWithoutZorgmelding()
+        let pki = try GatewayTestPKI.get()
+        guard let party = DevelopmentParty.all.first(where: { $0.name == "gateway" }) else { return XCTFail("no gateway party") }
+        let issued = try pki.authority.issue(.tls(subject: party.subject(purpose: "TLS"), keyType: .p256, validity: .days(40)))
+        let certificate = gateway.directory + "/intake-40-days.pem"
+        let key = gateway.directory + "/intake-40-days-key.pem"
+        try issued.write(certificateTo: certificate, keyTo: key)
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        do {
+            let adminPort = try await gateway.gateway.adminPort.wait()
+            func intakeDaysLeft() async throws -> String? {
+                let response = try await http.execute(HTTPClientRequest(url: "http://127.0.0.1:\(adminPort)/metrics"), timeout: .seconds(10))
+                let text = String(buffer: try await response.body.collect(upTo: 1 << 22))
+                return text.split(separator: "\n").first { $0.hasPrefix("ketenpoort_certificate_days_left{certificate=\"intake-tls\"}") }
+                    .map { String($0.split(separator: " ").last ?? "") }
+            }
+            let before = try await intakeDaysLeft()
+            XCTAssertNotNil(before)
+            XCTAssertNotEqual(before, "39.0")
+            try gateway.edit { configuration in
+                configuration.intake.tls.certificate = certificate
+                configuration.intake.tls.privateKey = key
+            }
+            let outcome = await gateway.gateway.reload(configurationFile: gateway.file)
+            XCTAssertEqual(outcome.changes, ["intake-tls"], "\(outcome)")
+            XCTAssertEqual(gateway.gateway.runningConfiguration.intake.tls.certificate, certificate)
+            let after = try await intakeDaysLeft()
+            XCTAssertTrue(after == "39.0" || after == "40.0", "days left after the reload: \(after ?? "none")")
+        } catch {
+            XCTFail("\(error)")
+        }
+        try? await http.shutdown()
         try await gateway.stop()
     }
 }

@@ -6,8 +6,9 @@ import Logging
 
 /// The admin listener: `/healthz` and Prometheus `/metrics` (plain HTTP, loopback by default).
 enum AdminServer {
-    /// Builds the admin application.
-    static func make(host: String, port: Int, store: any MessageStore, metrics: GatewayMetrics, certificates: [(String, String)],
+    /// Builds the admin application; `certificates` gives the (name, file) pairs in force when scraped.
+    static func make(host: String, port: Int, store: any MessageStore, metrics: GatewayMetrics,
+                     certificates: @escaping @Sendable () -> [(String, String)],
                      logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ -> Response in
@@ -20,7 +21,7 @@ enum AdminServer {
             }
         }
         router.get("/metrics") { _, _ -> Response in
-            await refreshGauges(store: store, metrics: metrics, certificates: certificates)
+            await refreshGauges(store: store, metrics: metrics, certificates: certificates())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }

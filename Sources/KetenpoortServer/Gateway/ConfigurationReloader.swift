@@ -3,13 +3,18 @@ import Foundation
 import KetenpoortStore
 import KetenpoortXML
 import Logging
+import NIOConcurrencyHelpers
 
 /// Rereads the configuration file of a running gateway and applies it whole or not at all: the new file is checked
 /// fully and every new part is built off to the side; only when all of that succeeds are intake rules, partner routes,
 /// the courier and the intake certificate swapped in. Requests and deliveries in flight finish with what they started
 /// with. Every attempt is audited as `config.reloaded` with the file's SHA-256 and logged in one line.
 actor ConfigurationReloader {
-    private var running: GatewayConfiguration
+    private var running: GatewayConfiguration {
+        didSet { current.withLockedValue { [running] in $0 = running } }
+    }
+    /// The configuration in force, readable without waiting for a reload to finish.
+    nonisolated let current: NIOLockedValueBox<GatewayConfiguration>
     private var runningFingerprint: [String: Data]
     private let signer: XMLSigner
     private let store: any MessageStore
@@ -22,6 +27,7 @@ actor ConfigurationReloader {
     init(running: GatewayConfiguration, signer: XMLSigner, store: any MessageStore, logger: Logger, intake: IntakeHandler,
          dispatcher: Dispatcher, courier: CourierSwitch, intakeTLS: ServerTLSContext) {
         self.running = running
+        current = NIOLockedValueBox(running)
         runningFingerprint = ReloadPlan.fingerprint(running)
         self.signer = signer
         self.store = store

@@ -167,13 +167,10 @@ public final class Gateway: Sendable {
             await adminPort.markStopped()
             throw GatewayPartFailure(part: "start-up", reason: "the intake listener cannot be set up: \(error)")
         }
-        var certificates = [("signing", configuration.signing.certificate), ("intake-tls", configuration.intake.tls.certificate),
-                            ("courier-tls", configuration.courier.tls.certificate)]
-        for partner in configuration.partners {
-            certificates += partner.signingCertificates.map { ("partner-\(partner.id)", $0) }
-        }
+        let reloader = reloader
         let adminApp = AdminServer.make(host: configuration.admin.host, port: configuration.admin.port, store: store, metrics: metrics,
-                                        certificates: certificates, logger: logger, onRunning: { port in await adminPort.resolve(port) })
+                                        certificates: { Self.monitoredCertificates(reloader.current.withLockedValue { $0 }) },
+                                        logger: logger, onRunning: { port in await adminPort.resolve(port) })
         let interval = Duration.seconds(configuration.checkpointIntervalSeconds ?? 300)
         // Graceful shutdown runs in reverse order: intake stops first, the checkpoint is written last.
         // Any part that fails or ends stops them all; see GatewayLifecycle.
@@ -221,6 +218,21 @@ public final class Gateway: Sendable {
     }
 
     private let runningGroup = GroupHolder()
+
+    /// The certificates whose days left `/metrics` reports, by gauge name, as the configuration in force names them.
+    private static func monitoredCertificates(_ configuration: GatewayConfiguration) -> [(String, String)] {
+        var certificates = [("signing", configuration.signing.certificate), ("intake-tls", configuration.intake.tls.certificate),
+                            ("courier-tls", configuration.courier.tls.certificate)]
+        for partner in configuration.partners {
+            certificates += partner.signingCertificates.map { ("partner-\(partner.id)", $0) }
+        }
+        return certificates
+    }
+
+    /// The configuration in force: the one it started with, or the last one a reload applied.
+    public var runningConfiguration: GatewayConfiguration {
+        reloader.current.withLockedValue { $0 }
+    }
 
     /// Queues again, due now, every delivery still leased by an earlier run (killed, so it sends nothing any more),
     /// instead of waiting for those leases to expire.
