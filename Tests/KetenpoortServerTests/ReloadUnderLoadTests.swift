@@ -74,6 +74,34 @@ final class ReloadUnderLoadTests: XCTestCase {
         await newPartner.stop()
     }
 
+    func testACertificateReplacedUnderTheSameFileNameIsPickedUpByReload() async throws {
+        let pki = try GatewayTestPKI.get()
+        let files = FileManager.default.temporaryDirectory.appendingPathComponent("kp-in-place-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: files, withIntermediateDirectories: true)
+        let (certificate, key) = (files + "/intake.pem", files + "/intake-key.pem")
+        try FileManager.default.copyItem(atPath: pki.path("gateway-tls.pem"), toPath: certificate)
+        try FileManager.default.copyItem(atPath: pki.path("gateway-tls-key.pem"), toPath: key)
+        let gateway = try await ReloadableGateway.start({ configuration in
+            configuration.intake.tls.certificate = certificate
+            configuration.intake.tls.privateKey = key
+        }, partners: [partner: "https://localhost:9/v1/berichten"])
+        do {
+            XCTAssertEqual(try presentedCertificate(port: gateway.port), try fingerprint(pki.path("gateway-tls.pem")))
+            let unchanged = await gateway.gateway.reload(configurationFile: gateway.file)
+            XCTAssertEqual(unchanged.changes, [], "\(unchanged)")
+            // The operator overwrites the files (as a renewal script does); the configuration file stays as it is.
+            let renewed = try GatewayTestPKI.get().authority.issue(.tls(subject: try subject("gateway", purpose: "TLS"), keyType: .p256))
+            try renewed.write(certificateTo: certificate, keyTo: key)
+            let outcome = await gateway.gateway.reload(configurationFile: gateway.file)
+            XCTAssertEqual(outcome.changes, ["intake-tls"], "\(outcome)")
+            XCTAssertEqual(try presentedCertificate(port: gateway.port), try fingerprint(certificate))
+            XCTAssertNotEqual(try fingerprint(certificate), try fingerprint(pki.path("gateway-tls.pem")))
+        } catch {
+            XCTFail("\(error)")
+        }
+        try await gateway.stop()
+    }
+
     private func subject(_ party: String, purpose: String) throws -> SubjectName {
         guard let entry = DevelopmentParty.all.first(where: { $0.name == party }) else { throw HarnessError("no party \(party)") }
         return entry.subject(purpose: purpose)
