@@ -35,7 +35,7 @@ public struct DevelopmentParty: Sendable, Codable, Equatable {
     public static let gateway = DevelopmentParty(
         name: "gateway", organisation: "Ketenpoort", oin: "00000099000000000900", role: .gateway)
 
-    /// Every party of the development PKI: the gateway, two police units, SHN, OM and three Veilig Thuis regions.
+    /// Every party of the development PKI: the gateway, four police units, SHN, OM and four Veilig Thuis regions.
     public static let all: [DevelopmentParty] = [
         gateway,
         DevelopmentParty(
@@ -44,6 +44,12 @@ public struct DevelopmentParty: Sendable, Codable, Equatable {
         DevelopmentParty(
             name: "politie-amsterdam", organisation: "Politie Eenheid Amsterdam",
             oin: "00000099000000000002", role: .police),
+        DevelopmentParty(
+            name: "politie-den-haag", organisation: "Politie Eenheid Den Haag",
+            oin: "00000099000000000003", role: .police),
+        DevelopmentParty(
+            name: "politie-midden-nederland", organisation: "Politie Eenheid Midden-Nederland",
+            oin: "00000099000000000004", role: .police),
         DevelopmentParty(
             name: "shn", organisation: "Slachtofferhulp Nederland", oin: "00000099000000000101", role: .victimSupport),
         DevelopmentParty(
@@ -57,6 +63,8 @@ public struct DevelopmentParty: Sendable, Codable, Equatable {
         DevelopmentParty(
             name: "vt-haaglanden", organisation: "Veilig Thuis Haaglanden", oin: "00000099000000000212",
             role: .veiligThuis),
+        DevelopmentParty(
+            name: "vt-utrecht", organisation: "Veilig Thuis Utrecht", oin: "00000099000000000213", role: .veiligThuis),
     ]
 
     /// The OU every development certificate carries.

@@ -7,9 +7,9 @@ final class DevelopmentPKICreationTests: XCTestCase {
     func testWritesAllFilesAndManifest() throws {
         let pki = try TestPKI.get()
         let files = try FileManager.default.contentsOfDirectory(atPath: pki.directory)
-        XCTAssertEqual(files.count, 2 + 1 + 8 * 4, files.sorted().joined(separator: " "))
-        for name in ["gateway", "politie-rotterdam", "politie-amsterdam", "shn", "om",
-                     "vt-amsterdam-amstelland", "vt-rotterdam-rijnmond", "vt-haaglanden"] {
+        XCTAssertEqual(files.count, 2 + 1 + 11 * 4, files.sorted().joined(separator: " "))
+        for name in ["gateway", "politie-rotterdam", "politie-amsterdam", "politie-den-haag", "politie-midden-nederland", "shn", "om",
+                     "vt-amsterdam-amstelland", "vt-rotterdam-rijnmond", "vt-haaglanden", "vt-utrecht"] {
             for suffix in ["-tls.pem", "-tls-key.pem", "-sign.pem", "-sign-key.pem"] {
                 XCTAssertTrue(files.contains(name + suffix), name + suffix)
             }

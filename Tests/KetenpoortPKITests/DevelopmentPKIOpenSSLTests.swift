@@ -56,9 +56,10 @@ final class DevelopmentPKIOpenSSLTests: XCTestCase {
         let pki = try TestPKI.get()
         let expected = [
             "gateway": "00000099000000000900", "politie-rotterdam": "00000099000000000001",
-            "politie-amsterdam": "00000099000000000002", "shn": "00000099000000000101", "om": "00000099000000000102",
+            "politie-amsterdam": "00000099000000000002", "politie-den-haag": "00000099000000000003",
+            "politie-midden-nederland": "00000099000000000004", "shn": "00000099000000000101", "om": "00000099000000000102",
             "vt-amsterdam-amstelland": "00000099000000000210", "vt-rotterdam-rijnmond": "00000099000000000211",
-            "vt-haaglanden": "00000099000000000212",
+            "vt-haaglanden": "00000099000000000212", "vt-utrecht": "00000099000000000213",
         ]
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: pki.manifest.parties.map { ($0.name, $0.oin) }), expected)
     }

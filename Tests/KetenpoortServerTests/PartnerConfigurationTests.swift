@@ -17,7 +17,8 @@ final class PartnerConfigurationTests: XCTestCase {
         let configuration = try PartnerEndpointConfiguration.load(file: example)
         XCTAssertEqual(configuration.partner, "shn")
         XCTAssertEqual(configuration.oin, "00000099000000000101")
-        XCTAssertEqual(configuration.tls.trustedCAs, ["./dev-pki/ca.pem"])
+        XCTAssertEqual(configuration.tls.trustedCAs, [ResourceLocation.schemaDirectory().deletingLastPathComponent()
+            .appendingPathComponent("dev-pki/ca.pem").standardizedFileURL.path])
     }
 
     func testMissingKeyIsNamed() throws {

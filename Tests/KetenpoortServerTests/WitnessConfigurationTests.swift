@@ -18,8 +18,10 @@ final class WitnessConfigurationTests: XCTestCase {
     func testTheExampleWitnessConfigurationLoads() throws {
         let configuration = try WitnessConfiguration.load(file: repository.appendingPathComponent("Examples/config/witness.yaml").path)
         XCTAssertEqual(configuration.name, "inspectie-witness")
-        XCTAssertEqual(configuration.gateways.map(\.signingCertificate), ["./dev-pki/gateway-sign.pem"])
-        XCTAssertEqual(configuration.cosigning.privateKey, "./dev-pki/om-sign-key.pem")
+        // Relative paths are relative to the file (Examples/config/../../dev-pki), as in the gateway's configuration.
+        let devPKI = repository.appendingPathComponent("dev-pki").standardizedFileURL.path
+        XCTAssertEqual(configuration.gateways.map(\.signingCertificate), [devPKI + "/gateway-sign.pem"])
+        XCTAssertEqual(configuration.cosigning.privateKey, devPKI + "/om-sign-key.pem")
     }
 
     func testAMissingKeyAndBadValuesAreNamed() throws {

@@ -1,7 +1,7 @@
 import Foundation
 
 extension PartnerEndpointConfiguration {
-    /// Reads and checks a YAML configuration file; errors name the file and the key.
+    /// Reads and checks a YAML configuration file (relative paths against its directory); errors name the file and the key.
     public static func load(file path: String) throws -> PartnerEndpointConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PartnerConfigurationError(file: path, key: "", problem: "cannot read the file")
@@ -22,7 +22,7 @@ extension PartnerEndpointConfiguration {
             }
         }
         try configuration.check(file: path)
-        return configuration
+        return configuration.resolvingPaths(againstFileAt: path)
     }
 
     /// Checks values the types cannot express.

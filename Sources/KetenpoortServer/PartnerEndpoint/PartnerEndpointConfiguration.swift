@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything a reference partner endpoint needs; relative paths are relative to the working directory.
+/// Everything a reference partner endpoint needs; `load(file:)` makes relative paths relative to the file's directory.
 public struct PartnerEndpointConfiguration: Codable, Sendable, Hashable {
     /// Where the endpoint listens.
     public struct Listen: Codable, Sendable, Hashable {

@@ -21,7 +21,7 @@ extension WitnessConfiguration {
         }
         let problems = configuration.problems
         guard problems.isEmpty else { throw WitnessConfigurationError(file: path, problems: problems) }
-        return configuration
+        return configuration.resolvingPaths(againstFileAt: path)
     }
 
     private static func describe(_ error: DecodingError) -> String {

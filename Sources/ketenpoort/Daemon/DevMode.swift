@@ -5,7 +5,7 @@ import KetenpoortServer
 import Logging
 import ServiceLifecycle
 
-/// `serve --dev`: a development PKI, a state directory, four reference partner endpoints and a witness, all
+/// `serve --dev`: a development PKI, a state directory, five reference partner endpoints and a witness, all
 /// ephemeral, plus the gateway, in one process (like `vault server -dev`). The temporary directory is removed
 /// on exit unless `keep` is set.
 struct DevMode {
@@ -14,7 +14,7 @@ struct DevMode {
     let logger: Logger
 
     /// The partners that get a reference endpoint in dev mode.
-    static let partners = ["shn", "vt-amsterdam-amstelland", "vt-rotterdam-rijnmond", "vt-haaglanden"]
+    static let partners = ["shn", "vt-amsterdam-amstelland", "vt-rotterdam-rijnmond", "vt-haaglanden", "vt-utrecht"]
 
     func run() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ketenpoort-dev-\(UUID().uuidString.prefix(8))")
@@ -66,10 +66,22 @@ struct DevMode {
             let witnessPort = try await witness.boundPort.wait()
             configuration.witnesses = try DevWitness.policy(pki: pki, port: witnessPort)
             let gateway = try Gateway(configuration: configuration, logger: logger)
+            let written = configuration
             let announce = Task {
                 let port = try await gateway.intakePort.wait()
                 let adminPort = try await gateway.adminPort.wait()
-                printInstructions(pki: pki, root: root, port: port, adminPort: adminPort, witnessPort: witnessPort)
+                // The file names the ports actually bound, so operator commands with --config find this gateway.
+                var running = written
+                running.intake.port = port
+                running.admin.port = adminPort
+                let configFile: String
+                do {
+                    configFile = try DevConfiguration.write(running, in: root)
+                } catch {
+                    printError("warning: could not write \(root.appendingPathComponent(DevConfiguration.fileName).path): \(error.localizedDescription)")
+                    configFile = root.appendingPathComponent(DevConfiguration.fileName).path
+                }
+                printInstructions(pki: pki, root: root, configFile: configFile, port: port, adminPort: adminPort, witnessPort: witnessPort)
             }
             try await GatewayService(gateway).run()
             announce.cancel()
@@ -81,7 +93,7 @@ struct DevMode {
         try await group.run()
     }
 
-    private func printInstructions(pki: DevelopmentPKI, root: URL, port: Int, adminPort: Int, witnessPort: Int) {
+    private func printInstructions(pki: DevelopmentPKI, root: URL, configFile: String, port: Int, adminPort: Int, witnessPort: Int) {
         let sender = pki.manifest.party(named: "politie-rotterdam")
         let cert = sender.map { pki.path($0.tlsCertificate) } ?? "?"
         let key = sender.map { pki.path($0.tlsKey) } ?? "?"
@@ -94,6 +106,7 @@ struct DevMode {
               intake:   https://localhost:\(port)/v1/berichten   (mutual TLS)
               admin:    http://127.0.0.1:\(adminPort)/healthz  /metrics
               state:    \(root.appendingPathComponent("state").path)
+              config:   \(configFile)
               inboxes:  \(root.appendingPathComponent("inbox").path)/{\(Self.partners.joined(separator: ","))}
               witness:  https://localhost:\(witnessPort)\(WitnessProtocol.submitPath)   (cosigns the audit tree heads)
 
@@ -102,40 +115,18 @@ struct DevMode {
                   --url https://localhost:\(port)/v1/berichten \\
                   --cert \(cert) --key \(key) --ca \(pki.path(DevelopmentPKI.caCertificateFile))
 
-            Then look at the inbox of vt-rotterdam-rijnmond, or:
-              \(binary) queue status --state-dir \(root.appendingPathComponent("state").path)
+            Then look at the inbox of vt-rotterdam-rijnmond, or use the operator commands with this gateway's configuration:
+              \(binary) queue status --config \(configFile)
+              \(binary) certs check --config \(configFile)
+              \(binary) audit verify --config \(configFile)
+              \(binary) audit status --config \(configFile)
 
             Compare the audit tree with what the witness holds (fails if it was truncated or rewritten):
               \(DevWitness.verifyCommand(binary: binary, pki: pki, root: root, port: witnessPort))
-              \(binary) audit status --state-dir \(root.appendingPathComponent("state").path)
             Stop with Ctrl-C.
 
             """
         FileHandle.standardOutput.write(Data(text.utf8))
-    }
-}
-
-/// The gateway configuration used by `serve --dev`.
-enum DevConfiguration {
-    static func make(pki: DevelopmentPKI, root: URL, intakePort: Int, partners: [GatewayConfiguration.Partner]) throws -> GatewayConfiguration {
-        guard let gateway = pki.manifest.party(named: "gateway") else { throw DevModeError.missingParty("gateway") }
-        let ca = pki.path(DevelopmentPKI.caCertificateFile)
-        let tls = TLSFiles(certificate: pki.path(gateway.tlsCertificate), privateKey: pki.path(gateway.tlsKey), trustedCAs: [ca])
-        let police = pki.manifest.parties.filter { $0.role == .police }
-        return GatewayConfiguration(
-            gateway: .init(oin: gateway.oin, unit: "Ketenpoort (development)"),
-            stateDirectory: root.appendingPathComponent("state").path,
-            schemaDirectory: nil,
-            intake: .init(host: "127.0.0.1", port: intakePort, tls: tls, maxMessageBytes: nil),
-            admin: .init(host: "127.0.0.1", port: 0),
-            signing: .init(certificate: pki.path(gateway.signingCertificate), privateKey: pki.path(gateway.signingKey)),
-            courier: .init(tls: tls, receiptTrustedCAs: [ca], connectTimeoutSeconds: 5, requestTimeoutSeconds: 30),
-            routing: .init(municipalities: ResourceLocation.exampleRoutingTable().path),
-            partners: partners,
-            senders: police.map { .init(oin: $0.oin, name: $0.organisation, kinds: ["Zorgmelding", "Slachtofferverwijzing"]) },
-            retry: .init(initialDelaySeconds: 2, maxDelaySeconds: 60, maxAgeHours: 24, jitter: 0.2),
-            retentionDays: nil,
-            checkpointIntervalSeconds: 60)
     }
 }
 
