@@ -39,6 +39,10 @@ struct ReloadCommand: AsyncParsableCommand {
             } catch {
                 throw OperatorFailure.usage("cannot read the configuration \(config): \(error)")
             }
+            let lockFile = (configuration.stateDirectory as NSString).appendingPathComponent(StateDirectoryLock.fileName)
+            if FileManager.default.fileExists(atPath: lockFile), !FileManager.default.isReadableFile(atPath: lockFile) {
+                throw OperatorFailure.usage("cannot read \(lockFile): permission denied; run as the gateway's user (or root)")
+            }
             guard RunningGatewayProcess.holder(stateDirectory: configuration.stateDirectory) != nil else {
                 throw OperatorFailure.usage(ReloadRequest.Failure.noGateway(stateDirectory: configuration.stateDirectory).description)
             }
