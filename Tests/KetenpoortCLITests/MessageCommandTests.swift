@@ -25,7 +25,7 @@ final class MessageCommandTests: XCTestCase {
         let other = try await CLIRunner.run(["verify", "--trust", ca, "--expect-oin", "00000099000000000101", file])
         assertExit(other, 1)
         XCTAssertTrue(other.stdout.contains("KP-G010"), other.stdout)
-        assertExit(try await CLIRunner.run(["verify", "--trust", ca, "--expect-oin", "12345", file]), 64)
+        assertExit(try await CLIRunner.run(["verify", "--trust", ca, "--expect-oin", "12345", file]), 2)  // usage error
     }
 
     func testVerifyRefusesASignatureMadeWithATLSCertificate() async throws {

@@ -12,7 +12,7 @@ struct AuditExportCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StoreLocationOptions
 
-    @Option(help: "Only records at or after this time (ISO 8601, e.g. 2026-11-23T00:00:00Z or 2026-11-23).")
+    @Option(help: "Only records at or after T: ISO 8601 (2026-11-23T00:00:00Z, 2026-11-23) or a duration ago (24h, 7d), as in `report --since`.")
     var since: String?
 
     /// Streams the records page by page to stdout, then the checkpoints.
@@ -23,7 +23,8 @@ struct AuditExportCommand: AsyncParsableCommand {
     }
 
     private func export() async throws {
-        let sinceDate = try since.map(Self.parseDate)
+        let now = Date()
+        let sinceDate = try since.map { try Self.parseMoment($0, now: now) }
         let store = try await state.open()
         defer { try? store.close() }
         var after: Int64 = 0
@@ -47,9 +48,9 @@ struct AuditExportCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(out)
     }
 
-    private static func parseDate(_ text: String) throws -> Date {
-        if let date = TimeText.parseDate(text) { return date }
-        throw ValidationError("--since \(text) is not an ISO 8601 date or date-time (e.g. 2026-11-23T08:00:00Z)")
+    private static func parseMoment(_ text: String, now: Date) throws -> Date {
+        if let date = TimeText.parseMoment(text, now: now) { return date }
+        throw OperatorFailure.usage("--since \(text) is not an ISO 8601 date(-time) or a duration (24h, 7d)")
     }
 }
 
