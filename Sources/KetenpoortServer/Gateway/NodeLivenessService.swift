@@ -17,11 +17,11 @@ struct NodeLivenessService: Service {
 
     /// Beats and sweeps every `interval` until shutdown; a database error is logged and retried at the next beat.
     func run() async throws {
-        await beat()
         try await cancelWhenGracefulShutdown {
+            var lastFailure = await beat(lastFailure: nil)
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
-                await beat()
+                lastFailure = await beat(lastFailure: lastFailure)
             }
         }
         do {
@@ -31,9 +31,15 @@ struct NodeLivenessService: Service {
         }
     }
 
-    private func beat() async {
+    /// Beats, then returns dead nodes' leases unless this node's own heartbeat failed within `deadAfter`: after a
+    /// database outage every node's heartbeat is stale, so the live nodes get `deadAfter` to beat again first.
+    /// Returns when the heartbeat failed (or the `lastFailure` it was given).
+    private func beat(lastFailure: ContinuousClock.Instant?) async -> ContinuousClock.Instant? {
         do {
             try await membership.heartbeat(owner: owner, host: host)
+            if let lastFailure, ContinuousClock.now - lastFailure < .milliseconds(Int64(deadAfter * 1000)) {
+                return lastFailure
+            }
             let reclaimed = try await membership.reclaimLeasesOfDeadNodes(except: owner, deadAfter: deadAfter, now: Date())
             if !reclaimed.isEmpty {
                 let owners = Set(reclaimed.compactMap(\.leaseOwner)).sorted().joined(separator: ",")
@@ -42,6 +48,8 @@ struct NodeLivenessService: Service {
             }
         } catch {
             logger.warning("node heartbeat failed", metadata: ["error": "\(error)"])
+            return ContinuousClock.now
         }
+        return lastFailure
     }
 }
