@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import KetenpoortStore
 
 /// `ketenpoort bench queue`: a gateway with a very large backlog for a partner that is down.
@@ -108,6 +109,8 @@ struct QueueFiller {
         let callers = 64
         let payload = Data(String(repeating: "<Veld>benchmark</Veld>", count: payloadBytes / 22 + 1).utf8.prefix(payloadBytes))
         let sender = senderOIN
+        let line = ProgressLine()
+        let done = FillCount()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for caller in 0..<callers {
                 group.addTask {
@@ -120,11 +123,14 @@ struct QueueFiller {
                                                       retentionDeadline: now.addingTimeInterval(86_400 * 30))
                         _ = try await store.accept(message, recipients: ["vt-utrecht"])
                         index += callers
+                        let filled = done.increment()
+                        if filled % 5_000 == 0 { line.show("filling: \(filled) / \(count) messages") }
                     }
                 }
             }
             try await group.waitForAll()
         }
+        line.finish()
         try store.close()
         return Date().timeIntervalSince(start)
     }
@@ -174,5 +180,18 @@ struct QueueScaleReport: Codable {
             ("load average", String(format: "%.2f (%d cores)", load.load1, load.cores)),
         ]
         for (name, value) in rows { print(name.padding(toLength: 40, withPad: " ", startingAt: 0) + value) }
+    }
+}
+
+/// How many messages the filler's callers stored so far.
+private final class FillCount: Sendable {
+    private let count = Mutex(0)
+
+    /// Adds one and returns the new count.
+    func increment() -> Int {
+        count.withLock { count in
+            count += 1
+            return count
+        }
     }
 }
