@@ -80,6 +80,10 @@ actor ConfigurationReloader {
                                                   baseDirectory: URL(fileURLWithPath: file).deletingLastPathComponent())
         let check = ConfigurationCheck(next)
         guard check.problems.isEmpty else { throw ConfigurationError(check.problems) }
+        for warning in check.warnings {
+            logger.warning("the reloaded configuration works but deserves attention",
+                           metadata: ["key": "\(warning.key)", "problem": "\(warning.problem)"])
+        }
         let restartOnly = ReloadPlan.restartOnlyChanges(from: running, to: next)
         guard restartOnly.isEmpty else {
             throw ReloadRefusal("these keys change only with a restart: \(restartOnly.joined(separator: ", "))")
