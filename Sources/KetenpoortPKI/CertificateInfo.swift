@@ -46,7 +46,7 @@ public struct CertificateInfo: Sendable {
         do {
             certificate = try Certificate(derEncoded: derBytes)
         } catch {
-            throw PKIError.invalidCertificate(source: source, reason: String(describing: error))
+            throw PKIError.invalidCertificate(source: source, reason: PEMFileDiagnosis.derCertificateProblem(in: derBytes))
         }
         try self.init(certificate: certificate, derBytes: derBytes, source: source)
     }
@@ -100,7 +100,7 @@ public struct CertificateInfo: Sendable {
                 names.map(CertificateInfo.describe)
             } ?? []
         } catch {
-            throw PKIError.invalidCertificate(source: source, reason: "bad extension: \(error)")
+            throw PKIError.invalidCertificate(source: source, reason: "an extension is damaged and cannot be read")
         }
     }
 
@@ -132,7 +132,7 @@ public struct CertificateInfo: Sendable {
         do {
             documents = try PEMDocument.parseMultiple(pemString: text)
         } catch {
-            throw PKIError.invalidCertificate(source: path, reason: "bad PEM: \(error)")
+            throw PKIError.invalidCertificate(source: path, reason: PEMFileDiagnosis.certificateProblem(in: bytes))
         }
         let certificates = documents.filter { $0.discriminator == "CERTIFICATE" }
         guard !certificates.isEmpty else { throw PKIError.noCertificate(path: path) }

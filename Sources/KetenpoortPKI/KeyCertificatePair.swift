@@ -7,12 +7,12 @@ public enum KeyCertificatePair {
     /// Whether the key in `keyFile` is the private half of the (first) certificate in `certificateFile`.
     public static func matches(keyFile: String, certificateFile: String) throws -> Bool {
         let certificate = try CertificateInfo.load(file: certificateFile).certificate
-        let text = String(decoding: try SecureFile.read(keyFile), as: UTF8.self)
+        let bytes = try SecureFile.read(keyFile)
         let key: Certificate.PrivateKey
         do {
-            key = try Certificate.PrivateKey(pemEncoded: text)
+            key = try Certificate.PrivateKey(pemEncoded: String(decoding: bytes, as: UTF8.self))
         } catch {
-            throw PKIError.invalidPrivateKey(source: keyFile, reason: String(describing: error))
+            throw PKIError.invalidPrivateKey(source: keyFile, reason: PEMFileDiagnosis.privateKeyProblem(in: bytes))
         }
         return key.publicKey == certificate.publicKey
     }

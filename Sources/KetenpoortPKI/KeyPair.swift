@@ -43,7 +43,7 @@ public struct KeyPair: Sendable {
         do {
             key = try Certificate.PrivateKey(pemEncoded: pkcs8PEM)
         } catch {
-            throw PKIError.invalidPrivateKey(source: source, reason: String(describing: error))
+            throw PKIError.invalidPrivateKey(source: source, reason: PEMFileDiagnosis.privateKeyProblem(in: Array(pkcs8PEM.utf8)))
         }
         guard let type = KeyType(publicKey: key.publicKey) else {
             throw PKIError.invalidPrivateKey(source: source, reason: "unsupported key type \(key.publicKey)")

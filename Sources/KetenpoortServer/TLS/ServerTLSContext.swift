@@ -32,8 +32,7 @@ public final class ServerTLSContext: Sendable {
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
-            throw TLSPolicyError.rejectedByTLSLibrary(certificate: files.certificate, privateKey: files.privateKey,
-                                                      detail: String(describing: error))
+            throw TLSPolicyError.rejection(of: files, error)
         }
     }
 }

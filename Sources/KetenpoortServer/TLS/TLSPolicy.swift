@@ -56,8 +56,7 @@ public enum TLSPolicy {
         do {
             _ = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw TLSPolicyError.rejectedByTLSLibrary(
-                certificate: files.certificate, privateKey: files.privateKey, detail: String(describing: error))
+            throw TLSPolicyError.rejection(of: files, error)
         }
     }
 }

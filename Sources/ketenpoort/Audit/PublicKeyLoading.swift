@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortPKI
 import KetenpoortStore
 import X509
 
@@ -13,7 +14,7 @@ enum PublicKeyLoading {
             do {
                 parsed = try Certificate(pemEncoded: pem)
             } catch {
-                throw CLIError("\(certificate) is not a PEM X.509 certificate: \(error)")
+                throw CLIError("\(certificate) is not a PEM X.509 certificate: \(PEMFileDiagnosis.certificateProblem(in: Array(pem.utf8)))")
             }
             let spki = try parsed.publicKey.serializeAsPEM().derBytes
             return try SoftwareCheckpointVerifier(spkiDER: Data(spki))
@@ -26,7 +27,7 @@ enum PublicKeyLoading {
 
     private static func readText(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read \(path)")
+            throw CLIError(InputFileCheck.cannotRead(path))
         }
         return String(decoding: data, as: UTF8.self)
     }

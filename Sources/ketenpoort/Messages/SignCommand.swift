@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortPKI
 import KetenpoortXML
 
 /// `ketenpoort sign`: adds the gateway's enveloped XMLDSig signature to a document.
@@ -29,13 +30,14 @@ struct SignCommand: AsyncParsableCommand {
     func run() async throws {
         let signer: XMLSigner
         do {
+            try InputFileCheck.requireSigningPair(keyFile: key, certificateFile: cert)
             signer = try XMLSigner(keyFile: URL(fileURLWithPath: key), certificateFile: URL(fileURLWithPath: cert))
         } catch {
             printError("error: \(error)")
             throw ExitCode(2)
         }
         guard let bytes = FileManager.default.contents(atPath: file) else {
-            printError("error: cannot read \(file)")
+            printError("error: \(InputFileCheck.cannotRead(file))")
             throw ExitCode(2)
         }
         let signed: Data

@@ -33,7 +33,7 @@ struct ValidateCommand: AsyncParsableCommand {
         for file in files {
             guard let bytes = FileManager.default.contents(atPath: file) else {
                 unreadable = true
-                results.append(ValidationReport(file: file, valid: false, error: "cannot read file"))
+                results.append(ValidationReport(file: file, valid: false, error: "cannot read file: \(InputFileCheck.unreadableReason(file))"))
                 continue
             }
             do {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortPKI
 import KetenpoortXML
 
 /// `ketenpoort verify`: checks a signed document against trust anchors and names the signer.
@@ -39,13 +40,19 @@ struct VerifyCommand: AsyncParsableCommand {
     func run() async throws {
         let verifier: SignatureVerifier
         do {
+            try InputFileCheck.requireCertificates(trust)
+        } catch {
+            printError("error: --trust \(error)")
+            throw ExitCode(2)
+        }
+        do {
             verifier = try SignatureVerifier(trustAnchorsFile: URL(fileURLWithPath: trust))
         } catch {
             printError("error: \(trust): \(error)")
             throw ExitCode(2)
         }
         guard let bytes = FileManager.default.contents(atPath: file) else {
-            printError("error: cannot read \(file)")
+            printError("error: \(InputFileCheck.cannotRead(file))")
             throw ExitCode(2)
         }
         do {

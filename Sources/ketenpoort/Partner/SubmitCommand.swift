@@ -46,7 +46,7 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let body = FileManager.default.contents(atPath: file) else {
-            printError("error: cannot read \(file)")
+            printError("error: \(InputFileCheck.cannotRead(file))")
             throw ExitCode(2)
         }
         let tls = TLSFiles(certificate: cert, privateKey: key, trustedCAs: ca)
