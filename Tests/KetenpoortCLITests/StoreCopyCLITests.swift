@@ -48,6 +48,13 @@ final class StoreCopyCLITests: XCTestCase {
         XCTAssertTrue(trail.stdout.contains("message.accepted"), trail.stdout)
         let show = try await CLIRunner.run(["queue", "show", source.ids[1], "--config", target.file])
         assertExit(show, 0)
+        // The signed tree head came along: proofs are made from PostgreSQL's records.
+        let proof = try await CLIRunner.run(["trail", source.ids[0], "--proof", "--config", target.file])
+        assertExit(proof, 0)
+        let inclusion = try await CLIRunner.run(["audit", "prove", "--inclusion", "2", "--size", "9", "--config", target.file])
+        assertExit(inclusion, 0)
+        let consistency = try await CLIRunner.run(["audit", "prove", "--consistency", "3", "9", "--config", target.file])
+        assertExit(consistency, 0)
 
         // The target now holds a store: a second copy is refused and changes nothing.
         let again = try await CLIRunner.run(["store", "copy", "--from", source.directory, "--to", target.file])
