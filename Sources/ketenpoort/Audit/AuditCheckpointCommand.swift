@@ -7,7 +7,11 @@ import KetenpoortStore
 struct AuditCheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
-        abstract: "Sign the audit chain head now (the daemon does this at an interval and at shutdown)."
+        abstract: "Sign the audit chain head now (the daemon does this at an interval and at shutdown).",
+        discussion: """
+            Example:
+              ketenpoort audit checkpoint --config /etc/ketenpoort/gateway.yaml
+            """
     )
 
     @OptionGroup var state: StoreLocationOptions

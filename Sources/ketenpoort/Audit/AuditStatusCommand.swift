@@ -12,6 +12,9 @@ struct AuditStatusCommand: AsyncParsableCommand {
             Reads the store only. With --config, witnesses that never cosigned are listed too, and a head that
             waited longer than witnesses.maxAgeSeconds without the required number of witnesses is reported
             (exit 1): an alert-worthy state, though intake goes on.
+
+            Example:
+              ketenpoort audit status --config /etc/ketenpoort/gateway.yaml
             """
     )
 

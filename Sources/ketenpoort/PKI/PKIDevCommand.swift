@@ -6,7 +6,14 @@ import KetenpoortPKI
 struct PKIDevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
-        abstract: "Create a DEVELOPMENT-ONLY PKI (CA, TLS and signing certificates with invented OINs) in DIR."
+        abstract: "Create a DEVELOPMENT-ONLY PKI (CA, TLS and signing certificates with invented OINs) in DIR.",
+        discussion: """
+            The parties are those of the examples: the gateway, four police units, SHN, OM and four Veilig Thuis
+            regions; parties.json lists them with their OINs and files. Never use these certificates in production.
+
+            Example:
+              ketenpoort pki dev ./dev-pki
+            """
     )
 
     /// The kind of key for the signing certificates.

@@ -6,7 +6,13 @@ import KetenpoortPKI
 struct PKIShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show subject, OIN, issuer, validity and days left of certificates (PEM bundles or DER)."
+        abstract: "Show subject, OIN, issuer, validity and days left of certificates (PEM bundles or DER).",
+        discussion: """
+            Exit codes: 0 shown, 2 a file cannot be read as certificates (said in words, with the file).
+
+            Example:
+              ketenpoort pki show dev-pki/gateway-sign.pem dev-pki/ca.pem
+            """
     )
 
     @Argument(help: "Certificate files (PEM, possibly with several certificates, or DER).")
