@@ -23,7 +23,7 @@ struct CertsCheckCommand: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: "The gateway configuration file.")
     var configFile: String
 
-    @Option(name: .customLong("warn-days"), help: "Fail when a certificate expires within this many days (default 30).")
+    @Option(name: .customLong("warn-days"), help: "Fail when a certificate expires within this many days.")
     var warnDays = 30
 
     @OptionGroup var output: JSONOption

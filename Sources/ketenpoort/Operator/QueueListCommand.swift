@@ -33,7 +33,7 @@ struct QueueListCommand: AsyncParsableCommand {
     @Flag(help: "Only urgent messages.")
     var urgent = false
 
-    @Option(help: "At most this many deliveries (default 50).")
+    @Option(help: "At most this many deliveries.")
     var limit = 50
 
     @Option(help: "Start after this delivery id (the next page; printed at the end of a full page).")
