@@ -13,6 +13,24 @@ final class HelpExamplesTests: XCTestCase {
         }
     }
 
+    /// Example lines (`  ketenpoort …` and their `\\` continuations) that the help printer wrapped: a line that does not
+    /// end in `\\` must be followed by an empty line or another example.
+    private func wrappedExampleLines(_ help: String) -> [String] {
+        let lines = help.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var broken: [String] = []
+        var inExample = false
+        for (index, line) in lines.enumerated() {
+            if line.hasPrefix("  ketenpoort ") { inExample = true }
+            guard inExample else { continue }
+            if line.hasSuffix("\\") { continue }
+            inExample = false
+            let next = index + 1 < lines.count ? lines[index + 1] : ""
+            // A wrapped example goes on at column 0; a complete one is followed by a blank line or the next example.
+            if !(next.isEmpty || next.hasPrefix("  ")) { broken.append(line) }
+        }
+        return broken
+    }
+
     func testEveryLeafCommandsHelpHasAnExample() async throws {
         let root = try await CLIRunner.run(["--help"])
         assertExit(root, 0)
@@ -24,10 +42,13 @@ final class HelpExamplesTests: XCTestCase {
         }
         XCTAssertGreaterThan(leaves.count, 30, "found only \(leaves)")
         var missing: [String] = []
+        var broken: [String] = []
         for command in leaves {
             let help = try await CLIRunner.run(command + ["--help"])
             if help.status != 0 || !help.stdout.contains("Example") { missing.append(command.joined(separator: " ")) }
+            broken += wrappedExampleLines(help.stdout)
         }
         XCTAssertEqual(missing, [], "commands whose --help shows no example")
+        XCTAssertEqual(broken, [], "example lines that 80 columns break mid-argument (use ` \\` continuation lines)")
     }
 }

@@ -11,7 +11,8 @@ struct AuditProveCommand: AsyncParsableCommand {
             Leaf i of the audit tree is SHA-256(0x00 ‖ hash of record i+1); see docs/audit-format.md. The proof is
             checked before it is printed ("verified": true); a signed tree head of the same size is included when one exists.
             Examples:
-              ketenpoort audit prove --state-dir /var/lib/ketenpoort --inclusion 12 --size 40
+              ketenpoort audit prove --state-dir /var/lib/ketenpoort --inclusion 12 \\
+                  --size 40
               ketenpoort audit prove --state-dir /var/lib/ketenpoort --consistency 30 40
             """
     )

@@ -12,7 +12,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
             Examples:
               ketenpoort audit verify --config /etc/ketenpoort/gateway.yaml
-              ketenpoort audit verify --state-dir /var/lib/ketenpoort --cert /etc/ketenpoort/pki/gateway-sign.pem
+              ketenpoort audit verify --state-dir /var/lib/ketenpoort \\
+                  --cert /etc/ketenpoort/pki/gateway-sign.pem
             """
     )
 

@@ -19,7 +19,8 @@ struct StoreCopyCommand: AsyncParsableCommand {
             Exit codes: 0 copied and verified, 1 the copies differ, 2 cannot open either store or the target is not empty.
 
             Example:
-              ketenpoort store copy --from /var/lib/ketenpoort --to /etc/ketenpoort/gateway-postgres.yaml
+              ketenpoort store copy --from /var/lib/ketenpoort \\
+                  --to /etc/ketenpoort/gateway-postgres.yaml
             """
     )
 

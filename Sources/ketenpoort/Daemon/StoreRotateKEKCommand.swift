@@ -20,7 +20,8 @@ struct StoreRotateKEKCommand: AsyncParsableCommand {
             Exit codes: 0 done, 2 the store or a key file cannot be read.
 
             Example:
-              ketenpoort store rotate-kek --config /etc/ketenpoort/gateway.yaml --new-kek-file /etc/ketenpoort/kek-2027.key
+              ketenpoort store rotate-kek --config /etc/ketenpoort/gateway.yaml \\
+                  --new-kek-file /etc/ketenpoort/kek-2027.key
             """
     )
 

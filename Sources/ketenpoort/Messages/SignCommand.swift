@@ -10,7 +10,8 @@ struct SignCommand: AsyncParsableCommand {
         abstract: "Sign an XML document (enveloped XMLDSig, exclusive C14N, RSA-SHA256 or ECDSA-SHA256).",
         discussion: """
             Example:
-              ketenpoort sign --key dev-pki/gateway-sign-key.pem --cert dev-pki/gateway-sign.pem \\
+              ketenpoort sign --key dev-pki/gateway-sign-key.pem \\
+                  --cert dev-pki/gateway-sign.pem \\
                   Examples/valid/zorgmelding-rotterdam-kind.xml -o signed.xml
             """
     )

@@ -15,7 +15,8 @@ struct VerifyCommand: AsyncParsableCommand {
             Exit codes: 0 valid, 1 invalid (the reason is printed), 2 usage error or unreadable file.
 
             Example:
-              ketenpoort verify --trust dev-pki/ca.pem --expect-oin 00000099000000000900 signed.xml
+              ketenpoort verify --trust dev-pki/ca.pem --expect-oin 00000099000000000900 \\
+                  signed.xml
             """
     )
 

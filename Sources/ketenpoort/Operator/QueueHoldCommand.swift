@@ -10,8 +10,10 @@ struct QueueHoldCommand: AsyncParsableCommand {
             With a message id, every delivery of it (or the one to --partner) must be queued or deferred, else
             nothing changes and the exit code is 1. --partner P alone holds all of P's queued and deferred deliveries.
             Examples:
-              ketenpoort queue hold --partner vt-haaglanden --reason "VT Haaglanden migrates its endpoint" --config gateway.yaml
-              ketenpoort queue hold 1495dfa4-7a87-45a9-993a-4341b82f1d5f --reason "sender asks to stop" --state-dir /var/lib/ketenpoort
+              ketenpoort queue hold --partner vt-haaglanden \\
+                  --reason "VT Haaglanden migrates its endpoint" --config gateway.yaml
+              ketenpoort queue hold 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --reason "sender asks to stop" --state-dir /var/lib/ketenpoort
             """
     )
 

@@ -9,9 +9,11 @@ struct QueueListCommand: AsyncParsableCommand {
         abstract: "List deliveries with filters, a page at a time (--after for the next page).",
         discussion: """
             Examples:
-              ketenpoort queue list --state-dir /var/lib/ketenpoort --partner vt-haaglanden --state deferred
+              ketenpoort queue list --state-dir /var/lib/ketenpoort \\
+                  --partner vt-haaglanden --state deferred
               ketenpoort queue list --config gateway.yaml --older-than 2h --urgent --json
-              ketenpoort queue list --config gateway.yaml --kind Zorgmelding --limit 100 --after 52311
+              ketenpoort queue list --config gateway.yaml --kind Zorgmelding --limit 100 \\
+                  --after 52311
             """
     )
 

@@ -9,7 +9,9 @@ struct QueuePurgeCommand: AsyncParsableCommand {
         discussion: """
             Refused (exit 1, nothing changed) while a delivery is queued, sending or deferred: hold it first.
             Example:
-              ketenpoort queue purge 1495dfa4-7a87-45a9-993a-4341b82f1d5f --reason "sent to the wrong region, AVG request 2026-118" --config gateway.yaml
+              ketenpoort queue purge 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --reason "sent to the wrong region, AVG request 2026-118" \\
+                  --config gateway.yaml
             """
     )
 

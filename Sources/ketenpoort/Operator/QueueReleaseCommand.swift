@@ -10,8 +10,10 @@ struct QueueReleaseCommand: AsyncParsableCommand {
             With a message id, every delivery of it (or the one to --partner) must be held, else nothing changes
             and the exit code is 1. --partner P alone releases all of P's held deliveries.
             Examples:
-              ketenpoort queue release --partner shn --reason "SHN endpoint is back" --config gateway.yaml
-              ketenpoort queue release 1495dfa4-7a87-45a9-993a-4341b82f1d5f --reason "checked with sender" --state-dir /var/lib/ketenpoort
+              ketenpoort queue release --partner shn --reason "SHN endpoint is back" \\
+                  --config gateway.yaml
+              ketenpoort queue release 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --reason "checked with sender" --state-dir /var/lib/ketenpoort
             """
     )
 

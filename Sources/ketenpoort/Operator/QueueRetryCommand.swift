@@ -12,9 +12,12 @@ struct QueueRetryCommand: AsyncParsableCommand {
             nothing changes and the exit code is 1. --partner P alone retries P's deferred deliveries (add --failed
             for its failed ones too); --failed alone retries every failed delivery.
             Examples:
-              ketenpoort queue retry --partner shn --reason "SHN endpoint back after outage INC-4410" --config gateway.yaml
-              ketenpoort queue retry 1495dfa4-7a87-45a9-993a-4341b82f1d5f --reason "partner asked" --state-dir /var/lib/ketenpoort
-              ketenpoort queue retry --failed --reason "certificate renewed" --config gateway.yaml
+              ketenpoort queue retry --partner shn \\
+                  --reason "SHN endpoint back after outage INC-4410" --config gateway.yaml
+              ketenpoort queue retry 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --reason "partner asked" --state-dir /var/lib/ketenpoort
+              ketenpoort queue retry --failed --reason "certificate renewed" \\
+                  --config gateway.yaml
             """
     )
 

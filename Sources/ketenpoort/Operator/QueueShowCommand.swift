@@ -11,9 +11,12 @@ struct QueueShowCommand: AsyncParsableCommand {
             --payload prints the signed message after the metadata; reading it is recorded in the audit trail
             (event payload.read) with your name and reason.
             Examples:
-              ketenpoort queue show 1495dfa4-7a87-45a9-993a-4341b82f1d5f --state-dir /var/lib/ketenpoort
-              ketenpoort queue show 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml --json
-              ketenpoort queue show 1495dfa4-… --config gateway.yaml --payload --reason "INC-2211 partner asks for a copy"
+              ketenpoort queue show 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --state-dir /var/lib/ketenpoort
+              ketenpoort queue show 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --config gateway.yaml --json
+              ketenpoort queue show 1495dfa4-… --config gateway.yaml --payload \\
+                  --reason "INC-2211 partner asks for a copy"
             """
     )
 

@@ -14,9 +14,12 @@ struct TrailCommand: AsyncParsableCommand {
             shown (the head's signature too, with --config).
             Exit codes: 0 shown and verified, 1 no records for this id or a record does not verify, 2 usage/store.
             Examples:
-              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --state-dir /var/lib/ketenpoort
-              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml --json
-              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml --proof
+              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
+                  --state-dir /var/lib/ketenpoort
+              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml \\
+                  --json
+              ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml \\
+                  --proof
             """
     )
 

@@ -14,8 +14,10 @@ struct SubmitCommand: AsyncParsableCommand {
             2 usage error or unreadable file.
 
             Example:
-              ketenpoort submit signed.xml --url https://127.0.0.1:9443/v1/berichten \\
-                --cert dev-pki/gateway-tls.pem --key dev-pki/gateway-tls-key.pem --ca dev-pki/ca.pem
+              ketenpoort submit Examples/valid/zorgmelding-rotterdam-kind.xml \\
+                  --url https://localhost:8443/v1/berichten \\
+                  --cert dev-pki/politie-rotterdam-tls.pem \\
+                  --key dev-pki/politie-rotterdam-tls-key.pem --ca dev-pki/ca.pem
             """
     )
 
