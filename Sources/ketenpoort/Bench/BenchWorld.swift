@@ -154,12 +154,19 @@ final class BenchWorld: Sendable {
         return try await waitUntilListening(node.intakePort, timeout: timeout, while: node.process)
     }
 
-    /// Stops everything: the gateways gracefully first, then the partners.
+    /// Stops everything: the gateways gracefully first, then the partners; a process still running after its
+    /// graceful time (or when the caller is cancelled) is killed, so no child outlives the run.
     func stopAll() async {
         await withTaskGroup(of: Void.self) { group in
-            for node in nodes { group.addTask { await node.process.stop(signal: SIGTERM, timeout: 30) } }
+            for node in nodes {
+                group.addTask {
+                    if await !node.process.stop(signal: SIGTERM, timeout: 30) { _ = await node.process.stop(signal: SIGKILL, timeout: 5) }
+                }
+            }
         }
-        for process in partners.values { await process.stop(signal: SIGTERM, timeout: 10) }
+        for process in partners.values {
+            if await !process.stop(signal: SIGTERM, timeout: 10) { _ = await process.stop(signal: SIGKILL, timeout: 5) }
+        }
     }
 
     /// Total CPU seconds of the running gateway nodes so far.

@@ -53,12 +53,12 @@ final class ChildProcess: @unchecked Sendable {
         return await waitForExit(timeout: timeout)
     }
 
-    /// Waits until the child has exited, at most `timeout` seconds.
+    /// Waits until the child has exited, at most `timeout` seconds; a cancelled caller stops waiting at once.
     func waitForExit(timeout: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if pid == nil { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+            do { try await Task.sleep(for: .milliseconds(5)) } catch { break }
         }
         return pid == nil
     }
