@@ -101,8 +101,15 @@ final class PostgresDatabase: Sendable {
         return .require(tls)
     }
 
-    /// One connection outside the pool, to learn why connecting fails (the pool retries quietly until its deadline).
+    /// One read-only connection outside the pool, within the operation timeout, to learn why connecting fails (the
+    /// pool retries quietly until its deadline).
     static func connectOnce(_ settings: PostgresSettings, logger: Logger) async throws -> PostgresConnection {
+        try await Deadline.run("connect", seconds: settings.operationTimeout, database: settings.displayName) {
+            try await connect(settings, logger: logger)
+        }
+    }
+
+    private static func connect(_ settings: PostgresSettings, logger: Logger) async throws -> PostgresConnection {
         let password = try settings.passwordFile.map(PasswordFile.read)
         var configuration: PostgresConnection.Configuration
         if let socket = settings.socketPath {

@@ -53,7 +53,7 @@ extension PostgresStore {
                     report.checkpoints += 1
                 }
                 for stored in try await source.exportCosignatures() {
-                    try await Self.insert(stored, connection)
+                    try await connection.query(try Self.insertQuery(stored), logger: PostgresDatabase.quiet)
                     report.cosignatures += 1
                 }
                 try await connection.query("""
@@ -161,16 +161,6 @@ extension PostgresStore {
                                            root_hash, frontier)
             VALUES (\(c.id), \(c.sequence), \(c.headHash), \(c.timeMillis), \(c.algorithm), \(c.keyFingerprint), \(c.signature),
                     \(format), \(c.treeHead?.treeSize), \(c.treeHead?.rootHash), \(frontier))
-            """, logger: PostgresDatabase.quiet)
-    }
-
-    private static func insert(_ s: StoredCosignature, _ connection: PostgresConnection) async throws {
-        try await connection.query("""
-            INSERT INTO witness_cosignatures (witness, tree_size, root_hash, time_ms, key_sha256, algorithm, signature, witness_name,
-                witness_key_sha256, witness_algorithm, witnessed_ms, cosignature, received_ms)
-            VALUES (\(s.witness), \(s.head.treeSize), \(s.head.rootHash), \(s.head.timeMillis), \(s.head.keySHA256), \(s.head.algorithm),
-                    \(s.head.signature), \(s.cosignature.witness), \(s.cosignature.keySHA256), \(s.cosignature.algorithm),
-                    \(s.cosignature.witnessedMillis), \(s.cosignature.signature), \(s.receivedMillis))
             """, logger: PostgresDatabase.quiet)
     }
 }

@@ -34,7 +34,7 @@ enum WrappedKeyring {
     /// Adds a new random data key wrapped by `kek`; with `makeActive` it seals new payloads from now on.
     @discardableResult
     static func insertNewKey(_ connection: PostgresConnection, kek: KeyEncryptionKey, makeActive: Bool) async throws -> String {
-        let id = "k" + String(Date().millis, radix: 36) + "-" + SymmetricKey(size: .bits128).withUnsafeBytes { Data($0.prefix(3)).hexString }
+        let id = PayloadKeyring.newKeyId()
         let dataKey = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let wrapped = try kek.wrap(dataKey, keyId: id)
         if makeActive {

@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresStore {
     /// Stores a message with one queued delivery per recipient in a shared transaction; idempotent on (id, sender, digest).
     public func accept(_ message: IncomingMessage, recipients: [String]) async throws -> AcceptOutcome {
-        try SQLiteStore.validate(message, recipients: recipients)
+        try message.validate(recipients: recipients)
         guard let cipher = keys?.cipher else {
             throw StoreError.keyError("the store was opened without payload keys; cannot accept message \(message.id)")
         }

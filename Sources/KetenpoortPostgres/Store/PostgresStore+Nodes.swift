@@ -46,14 +46,20 @@ extension PostgresStore: NodeMembership, GatewayStore {
 extension PostgresStore: WitnessCosignatureStore {
     /// Stores a verified cosignature of `head` by `witness` (append-only; a duplicate of a stored one is ignored).
     public func recordCosignature(witness: String, head: SignedTreeHead, cosignature: WitnessCosignature, now: Date) async throws {
-        _ = try await rows("store a witness cosignature", """
-            INSERT INTO witness_cosignatures (witness, tree_size, root_hash, time_ms, key_sha256, algorithm, signature, witness_name,
-                witness_key_sha256, witness_algorithm, witnessed_ms, cosignature, received_ms)
-            VALUES (\(witness), \(head.treeSize), \(head.rootHash), \(head.timeMillis), \(head.keySHA256), \(head.algorithm),
-                    \(head.signature), \(cosignature.witness), \(cosignature.keySHA256), \(cosignature.algorithm),
-                    \(cosignature.witnessedMillis), \(cosignature.signature), \(now.millis))
-            ON CONFLICT DO NOTHING
-            """)
+        let stored = StoredCosignature(witness: witness, head: head, cosignature: cosignature, receivedMillis: now.millis)
+        _ = try await rows("store a witness cosignature", try Self.insertQuery(stored))
+    }
+
+    /// The INSERT of one stored cosignature; a duplicate of a stored one is ignored.
+    static func insertQuery(_ s: StoredCosignature) throws -> PostgresQuery {
+        try """
+        INSERT INTO witness_cosignatures (witness, tree_size, root_hash, time_ms, key_sha256, algorithm, signature, witness_name,
+            witness_key_sha256, witness_algorithm, witnessed_ms, cosignature, received_ms)
+        VALUES (\(s.witness), \(s.head.treeSize), \(s.head.rootHash), \(s.head.timeMillis), \(s.head.keySHA256), \(s.head.algorithm),
+                \(s.head.signature), \(s.cosignature.witness), \(s.cosignature.keySHA256), \(s.cosignature.algorithm),
+                \(s.cosignature.witnessedMillis), \(s.cosignature.signature), \(s.receivedMillis))
+        ON CONFLICT DO NOTHING
+        """
     }
 
     /// The latest cosignature (largest tree size, then latest stored) of each witness.

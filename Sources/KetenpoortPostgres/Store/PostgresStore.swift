@@ -28,9 +28,7 @@ public final class PostgresStore: Sendable {
         if access == .readOnly { effective.readOnlySession = true }
         // One connection first: a refused login or server certificate is named now, not after the pool's deadline.
         do {
-            let probe = try await Deadline.run("connect", seconds: settings.operationTimeout, database: settings.displayName) {
-                try await PostgresDatabase.connectOnce(settings, logger: logger)
-            }
+            let probe = try await PostgresDatabase.connectOnce(settings, logger: logger)
             try? await probe.close()
         } catch {
             throw StoreError.unavailable("cannot reach \(settings.displayName): \(PostgresErrorText.describe(error))")
@@ -84,9 +82,7 @@ public final class PostgresStore: Sendable {
     public static func checkConnection(settings: PostgresSettings, logger: Logger) async -> [String] {
         var problems: [String] = []
         do {
-            let connection = try await Deadline.run("connect", seconds: settings.operationTimeout, database: settings.displayName) {
-                try await PostgresDatabase.connectOnce(settings, logger: logger)
-            }
+            let connection = try await PostgresDatabase.connectOnce(settings, logger: logger)
             do {
                 try PostgresMigrator.checkUsable(applied: try await PostgresMigrator.applied(connection), database: settings.displayName)
             } catch {

@@ -44,8 +44,7 @@ public struct PayloadKeyring: Sendable {
     @discardableResult
     public static func addKey(directory: String) throws -> String {
         try KeyFile.ensurePrivateDirectory(directory)
-        let id = "k" + String(Int64(Date().timeIntervalSince1970 * 1000), radix: 36)
-            + "-" + SymmetricKey(size: .bits128).withUnsafeBytes { Data($0.prefix(3)).hexString }
+        let id = newKeyId()
         let key = SymmetricKey(size: .bits256)
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
         try KeyFile.create(at: directory + "/payload-\(id).key", contents: Data(text.utf8))
@@ -57,6 +56,12 @@ public struct PayloadKeyring: Sendable {
         }
         KeyFile.syncDirectory(directory)
         return id
+    }
+
+    /// A fresh key id: `k`, the time in base-36 milliseconds, and three random bytes.
+    package static func newKeyId() -> String {
+        "k" + String(Int64(Date().timeIntervalSince1970 * 1000), radix: 36)
+            + "-" + SymmetricKey(size: .bits128).withUnsafeBytes { Data($0.prefix(3)).hexString }
     }
 
     /// Creates a keyring from keys in memory (for tests and tools).

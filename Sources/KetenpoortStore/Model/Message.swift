@@ -98,3 +98,23 @@ public enum AcceptOutcome: Sendable, Equatable {
         }
     }
 }
+
+extension IncomingMessage {
+    /// Throws unless the message can be stored for `recipients`: an id, distinct one-line recipients, a SHA-256 digest.
+    package func validate(recipients: [String]) throws {
+        let message = self
+        guard !message.id.isEmpty else { throw StoreError.invalidArgument("the message id is empty") }
+        guard !recipients.isEmpty else {
+            throw StoreError.invalidArgument("message \(message.id) has no recipients")
+        }
+        guard Set(recipients).count == recipients.count else {
+            throw StoreError.invalidArgument("message \(message.id) names a recipient twice")
+        }
+        guard recipients.allSatisfy({ !$0.isEmpty && !$0.contains("\n") }) else {
+            throw StoreError.invalidArgument("message \(message.id) has an empty or multi-line recipient id")
+        }
+        guard message.digest.count == 32 else {
+            throw StoreError.invalidArgument("message \(message.id): the digest must be 32 bytes (SHA-256)")
+        }
+    }
+}

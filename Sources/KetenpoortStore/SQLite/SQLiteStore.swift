@@ -189,7 +189,7 @@ public final class SQLiteStore: MessageStore {
 
     /// Stores a message and its deliveries in a shared (group) transaction; returns once durable.
     public func accept(_ message: IncomingMessage, recipients: [String]) async throws -> AcceptOutcome {
-        try Self.validate(message, recipients: recipients)
+        try message.validate(recipients: recipients)
         guard let cipher else {
             throw StoreError.keyError("the store was opened without payload keys; cannot accept message \(message.id)")
         }
@@ -216,21 +216,5 @@ public final class SQLiteStore: MessageStore {
     /// Runs `body` on a read snapshot, mapping errors to ``StoreError``.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.read(body) } catch { throw StoreError.wrap(error) }
-    }
-
-    package static func validate(_ message: IncomingMessage, recipients: [String]) throws {
-        guard !message.id.isEmpty else { throw StoreError.invalidArgument("the message id is empty") }
-        guard !recipients.isEmpty else {
-            throw StoreError.invalidArgument("message \(message.id) has no recipients")
-        }
-        guard Set(recipients).count == recipients.count else {
-            throw StoreError.invalidArgument("message \(message.id) names a recipient twice")
-        }
-        guard recipients.allSatisfy({ !$0.isEmpty && !$0.contains("\n") }) else {
-            throw StoreError.invalidArgument("message \(message.id) has an empty or multi-line recipient id")
-        }
-        guard message.digest.count == 32 else {
-            throw StoreError.invalidArgument("message \(message.id): the digest must be 32 bytes (SHA-256)")
-        }
     }
 }
