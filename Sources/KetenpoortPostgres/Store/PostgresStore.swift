@@ -104,8 +104,8 @@ public final class PostgresStore: Sendable {
 
     /// The group commit counters so far.
     public func statistics() async -> StoreStatistics {
-        StoreStatistics(acceptCommits: 0, acceptCalls: 0, batchedCommits: await batcher.commits,
-                        batchedOperations: await batcher.operations)
+        let batched = await batcher.statistics()
+        return StoreStatistics(acceptCommits: 0, acceptCalls: 0, batchedCommits: batched.commits, batchedOperations: batched.operations)
     }
 
     /// Runs `work` in the next shared write transaction (group commit), appending audit records through the chain writer.

@@ -10,63 +10,23 @@ typealias PostgresWrite<T> = @Sendable (PostgresConnection, AuditChainWriter) as
 /// Every batch first locks the audit head row, so write transactions of all nodes are serialised on it: no two
 /// can deadlock (each takes the head before any other row), and the audit chain has one order. One operation
 /// that throws is rolled back alone; the others commit together. Callers resume once the commit is durable.
-actor PostgresWriteBatcher {
-    private struct Pending {
-        var work: PostgresWrite<any Sendable>
-        var continuation: CheckedContinuation<any Sendable, any Error>
-    }
-
-    private let database: PostgresDatabase
-    private let maximumBatch: Int
-    private var pending: [Pending] = []
-    private var draining = false
-    private(set) var commits: Int64 = 0
-    private(set) var operations: Int64 = 0
+final class PostgresWriteBatcher: Sendable {
+    private let queue: GroupCommitQueue<PostgresWrite<any Sendable>>
 
     /// A batcher writing to `database`, at most `maximumBatch` operations per transaction.
     init(database: PostgresDatabase, maximumBatch: Int = 256) {
-        self.database = database
-        self.maximumBatch = maximumBatch
+        queue = GroupCommitQueue(maximumBatch: maximumBatch, mapError: PostgresErrorText.storeError) { works in
+            try await database.transaction("write") { connection in try await Self.run(works, on: connection) }
+        }
     }
 
     /// Runs `work` in the next shared transaction and returns its result once that transaction is committed.
-    nonisolated func submit<T: Sendable>(_ work: @escaping PostgresWrite<T>) async throws -> T {
-        let value = try await enqueue { connection, chain in try await work(connection, chain) }
-        guard let typed = value as? T else { throw StoreError.database("a batched write returned an unexpected type") }
-        return typed
+    func submit<T: Sendable>(_ work: @escaping PostgresWrite<T>) async throws -> T {
+        try await queue.submit { connection, chain in try await work(connection, chain) }
     }
 
-    private func enqueue(_ work: @escaping PostgresWrite<any Sendable>) async throws -> any Sendable {
-        try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(work: work, continuation: continuation))
-            if !draining {
-                draining = true
-                Task { await self.drain() }
-            }
-        }
-    }
-
-    private func drain() async {
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(maximumBatch))
-            pending.removeFirst(batch.count)
-            let works = batch.map(\.work)
-            do {
-                let results = try await database.transaction("write") { connection in
-                    try await Self.run(works, on: connection)
-                }
-                commits += 1
-                operations += Int64(batch.count)
-                for (waiter, result) in zip(batch, results) {
-                    waiter.continuation.resume(with: result.mapError { PostgresErrorText.storeError($0) })
-                }
-            } catch {
-                let failure = PostgresErrorText.storeError(error)
-                for waiter in batch { waiter.continuation.resume(throwing: failure) }
-            }
-        }
-        draining = false
-    }
+    /// The number of transactions committed and the operations they held.
+    func statistics() async -> (commits: Int64, operations: Int64) { await queue.statistics() }
 
     /// Runs each operation in a savepoint after locking the head; writes the head back at the end.
     private static func run(_ works: [PostgresWrite<any Sendable>], on connection: PostgresConnection) async throws
