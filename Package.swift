@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ketenpoort", targets: ["ketenpoort"]),
+        .executable(name: "ketenpoort-bench", targets: ["ketenpoort-bench"]),
         .library(name: "KetenpoortTesting", targets: ["KetenpoortTesting"]),
     ],
     dependencies: [
@@ -132,19 +133,54 @@ let package = Package(
             ],
             swiftSettings: withXMLSec
         ),
+        // What the operator's commands do, without a terminal: queue actions, trails and their verification, attempt
+        // history, the delivery report, opening the configured store, and the assembly of `serve --dev`.
+        .target(
+            name: "KetenpoortOperations",
+            dependencies: [
+                "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: withXMLSec
+        ),
+        // What the two executables share on the command line: option groups, output formats, exit codes.
+        .target(
+            name: "KetenpoortCommandLine",
+            dependencies: [
+                "KetenpoortCore", "KetenpoortXML", "KetenpoortStore", "KetenpoortServer", "KetenpoortOperations",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: withXMLSec
+        ),
         // The executable: argument parsing and printing only.
         .executableTarget(
             name: "ketenpoort",
             dependencies: [
                 "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer", "KetenpoortPostgres",
+                "KetenpoortOperations", "KetenpoortCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: withXMLSec
+        ),
+        // The gateway benchmarks and the fault harness (`ketenpoort-bench xml|intake|latency|e2e|chaos|queue`); they run
+        // the `ketenpoort` executable next to them as gateway and partner processes.
+        .executableTarget(
+            name: "ketenpoort-bench",
+            dependencies: [
+                "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer", "KetenpoortPostgres",
+                "KetenpoortOperations", "KetenpoortCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            path: "Benchmarks/GatewayBench",
             swiftSettings: withXMLSec
         ),
         .testTarget(
@@ -190,6 +226,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
+            swiftSettings: withXMLSec
+        ),
+        .testTarget(
+            name: "KetenpoortOperationsTests",
+            dependencies: ["KetenpoortOperations", "KetenpoortStore", "KetenpoortPostgres", "KetenpoortServer", "KetenpoortTesting"],
             swiftSettings: withXMLSec
         ),
         .testTarget(

@@ -42,6 +42,11 @@ public protocol MessageStore: Sendable {
     /// Operator: fails a queued, deferred or held delivery permanently.
     func fail(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord
 
+    /// Operator: applies `transition` to the selected deliveries in one transaction, each audited: all of them change,
+    /// or (one message with a delivery in a state the transition may not start from) none do.
+    func apply(_ transition: OperatorTransition, to selection: DeliverySelection, by action: OperatorAction, now: Date) async throws
+        -> OperatorTransitionOutcome
+
     /// The message's metadata and deliveries, or nil if unknown.
     func status(messageId: String) async throws -> MessageStatus?
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 
 /// The `ketenpoort` command: the gateway daemon and the operators' tool in one binary.
 @main
@@ -16,7 +17,6 @@ struct Ketenpoort: AsyncParsableCommand {
             SignCommand.self,
             VerifyCommand.self,
             PKICommand.self,
-            BenchCommand.self,
             ServeCommand.self,
             ReloadCommand.self,
             ConfigCommand.self,
@@ -32,25 +32,8 @@ struct Ketenpoort: AsyncParsableCommand {
         ]
     )
 
-    /// Parses and runs the command; exits with the documented codes (0 ok, 1 refused/invalid/not found,
-    /// 2 usage error or unusable store/file) instead of ArgumentParser's 64 for usage errors.
+    /// Parses and runs the command with the documented exit codes.
     static func main() async {
-        do {
-            var command = try await asyncParseAsRoot(nil)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            exitDocumented(error)
-        }
-    }
-
-    /// Exits for `error` as ArgumentParser would (same message, help on stdout), but usage errors exit 2.
-    static func exitDocumented(_ error: any Error) -> Never {
-        guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-        printError(fullMessage(for: error))
-        Foundation.exit(OperatorExit.usage)
+        await mainWithDocumentedExit()
     }
 }

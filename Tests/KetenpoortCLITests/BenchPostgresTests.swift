@@ -1,18 +1,19 @@
 import Foundation
 import XCTest
 
-/// `ketenpoort bench intake|e2e|chaos --store postgres --nodes N` against the test PostgreSQL (KETENPOORT_TEST_POSTGRES_*).
+/// `ketenpoort-bench intake|e2e|chaos --store postgres --nodes N` against the test PostgreSQL (KETENPOORT_TEST_POSTGRES_*).
 final class BenchPostgresTests: XCTestCase {
     func testSeveralNodesNeedPostgres() async throws {
-        let result = try await CLIRunner.run(["bench", "intake", "--nodes", "2", "--seconds", "1"])
+        let result = try await CLIRunner.run(["intake", "--nodes", "2", "--seconds", "1"], program: "ketenpoort-bench")
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("--nodes 2 needs --store postgres"), result.stderr)
     }
 
     func testE2EComparesSQLiteWithTwoPostgresNodes() async throws {
         _ = try TestPostgresServer.fromEnvironment()
-        let result = try await CLIRunner.run(["bench", "e2e", "--store", "postgres", "--nodes", "2", "--compare-stores", "--seconds", "2",
-                                              "--warmup", "0", "--openssl-seconds", "0", "--connections", "4", "--json"])
+        let result = try await CLIRunner.run(["e2e", "--store", "postgres", "--nodes", "2", "--compare-stores", "--seconds", "2",
+                                              "--warmup", "0", "--openssl-seconds", "0", "--connections", "4", "--json"],
+                                             program: "ketenpoort-bench")
         XCTAssertEqual(result.status, 0, result.stderr)
         let reports = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], result.stdout)
         XCTAssertEqual(reports.map { $0["store"] as? String }, ["sqlite", "postgres, 2 nodes"])
@@ -30,8 +31,8 @@ final class BenchPostgresTests: XCTestCase {
 
     func testChaosOnThreePostgresNodesLosesNothing() async throws {
         _ = try TestPostgresServer.fromEnvironment()
-        let result = try await CLIRunner.run(["bench", "chaos", "--store", "postgres", "--nodes", "3", "--seconds", "20", "--kills", "4",
-                                              "--rate", "20", "--database-down", "1", "--json"])
+        let result = try await CLIRunner.run(["chaos", "--store", "postgres", "--nodes", "3", "--seconds", "20", "--kills", "4",
+                                              "--rate", "20", "--database-down", "1", "--json"], program: "ketenpoort-bench")
         XCTAssertEqual(result.status, 0, result.stdout + result.stderr)
         let report = try result.object()
         XCTAssertEqual(report["store"] as? String, "postgres, 3 nodes")

@@ -27,14 +27,14 @@ struct CLIResult: Sendable {
 
 /// Runs the built `ketenpoort` executable as a separate process, as an operator would.
 enum CLIRunner {
-    /// The executable next to the test bundle (`.build/<config>/ketenpoort`).
-    static let executable: Result<URL, any Error> = Result {
+    /// The executable `name` next to the test bundle (`.build/<config>/ketenpoort`, `…/ketenpoort-bench`).
+    static func executable(_ name: String = "ketenpoort") throws -> URL {
         var candidates = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0])]
         candidates += Bundle.allBundles.map(\.bundleURL)
         for start in candidates {
             var directory = start
             for _ in 0..<6 {
-                let binary = directory.appendingPathComponent("ketenpoort")
+                let binary = directory.appendingPathComponent(name)
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: binary.path, isDirectory: &isDirectory), !isDirectory.boolValue,
                    FileManager.default.isExecutableFile(atPath: binary.path) {
@@ -43,13 +43,13 @@ enum CLIRunner {
                 directory = directory.deletingLastPathComponent()
             }
         }
-        throw FixtureError("no ketenpoort executable near \(Bundle.main.bundleURL.path); run swift build first")
+        throw FixtureError("no \(name) executable near \(Bundle.main.bundleURL.path); run swift build first")
     }
 
-    /// Runs `ketenpoort` with `arguments` and waits for it to exit.
-    static func run(_ arguments: [String]) async throws -> CLIResult {
+    /// Runs `ketenpoort` (or the `program` built next to it, e.g. `ketenpoort-bench`) with `arguments` and waits for it to exit.
+    static func run(_ arguments: [String], program: String = "ketenpoort") async throws -> CLIResult {
         let process = Process()
-        process.executableURL = try executable.get()
+        process.executableURL = try executable(program)
         process.arguments = arguments
         let base = NSTemporaryDirectory() + "kp-cli-out-" + UUID().uuidString
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)

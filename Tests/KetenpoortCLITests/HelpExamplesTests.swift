@@ -20,7 +20,7 @@ final class HelpExamplesTests: XCTestCase {
         var broken: [String] = []
         var inExample = false
         for (index, line) in lines.enumerated() {
-            if line.hasPrefix("  ketenpoort ") { inExample = true }
+            if line.hasPrefix("  ketenpoort ") || line.hasPrefix("  ketenpoort-bench ") { inExample = true }
             guard inExample else { continue }
             if line.hasSuffix("\\") { continue }
             inExample = false
@@ -31,21 +31,29 @@ final class HelpExamplesTests: XCTestCase {
         return broken
     }
 
-    func testEveryLeafCommandsHelpHasAnExample() async throws {
-        let root = try await CLIRunner.run(["--help"])
+    /// The leaf commands of `program`, each as its argument path.
+    private func leaves(of program: String) async throws -> [[String]] {
+        let root = try await CLIRunner.run(["--help"], program: program)
         assertExit(root, 0)
         var leaves: [[String]] = []
         for top in subcommands(root.stdout) {
-            let help = try await CLIRunner.run([top, "--help"])
+            let help = try await CLIRunner.run([top, "--help"], program: program)
             let subs = subcommands(help.stdout)
             leaves += subs.isEmpty ? [[top]] : subs.map { [top, $0] }
         }
-        XCTAssertGreaterThan(leaves.count, 30, "found only \(leaves)")
+        return leaves
+    }
+
+    func testEveryLeafCommandsHelpHasAnExample() async throws {
+        let operatorLeaves = try await leaves(of: "ketenpoort")
+        let benchLeaves = try await leaves(of: "ketenpoort-bench")
+        XCTAssertGreaterThan(operatorLeaves.count, 25, "found only \(operatorLeaves)")
+        XCTAssertEqual(benchLeaves.map { $0.joined(separator: " ") }.sorted(), ["chaos", "e2e", "intake", "latency", "queue", "xml"])
         var missing: [String] = []
         var broken: [String] = []
-        for command in leaves {
-            let help = try await CLIRunner.run(command + ["--help"])
-            if help.status != 0 || !help.stdout.contains("Example") { missing.append(command.joined(separator: " ")) }
+        for (program, command) in operatorLeaves.map({ ("ketenpoort", $0) }) + benchLeaves.map({ ("ketenpoort-bench", $0) }) {
+            let help = try await CLIRunner.run(command + ["--help"], program: program)
+            if help.status != 0 || !help.stdout.contains("Example") { missing.append(([program] + command).joined(separator: " ")) }
             broken += wrappedExampleLines(help.stdout)
         }
         XCTAssertEqual(missing, [], "commands whose --help shows no example")

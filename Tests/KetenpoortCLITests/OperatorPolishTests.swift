@@ -52,7 +52,7 @@ private final class WatchedProcess: @unchecked Sendable {
     private var waiters: [(needle: String, times: Int, continuation: CheckedContinuation<String, Never>)] = []
 
     init(_ arguments: [String]) throws {
-        process.executableURL = try CLIRunner.executable.get()
+        process.executableURL = try CLIRunner.executable()
         process.arguments = arguments
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -15,7 +15,7 @@ final class PackageTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: work) }
 
         // Packaged from the debug binary the tests use (a release build is far too slow for a test).
-        let binary = try CLIRunner.executable.get()
+        let binary = try CLIRunner.executable()
         let built = try run("/bin/bash", [repository.appendingPathComponent("scripts/package").path,
                                           "--binary", binary.path, "--output", output.path, "--version", "1.2.3",
                                           "--compression", "none"])

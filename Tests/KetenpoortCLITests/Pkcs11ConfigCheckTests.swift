@@ -94,7 +94,7 @@ final class Pkcs11ConfigCheckTests: XCTestCase {
 
     func testBenchXMLReportsSigningThroughTheTokenNextToTheKeyFile() async throws {
         let setup = try setUpTokens()
-        let result = try await CLIRunner.run(["bench", "xml", "--seconds", "0.2", "--json", "--config", try setup.configuration(token: "kp-good")])
+        let result = try await CLIRunner.run(["xml", "--seconds", "0.2", "--json", "--config", try setup.configuration(token: "kp-good")], program: "ketenpoort-bench")
         assertExit(result, 0)
         let rows = try XCTUnwrap(try result.object()["rows"] as? [[String: Any]])
         let rates = Dictionary(rows.compactMap { row in (row["name"] as? String).map { ($0, row["rate"] as? Double ?? 0) } },

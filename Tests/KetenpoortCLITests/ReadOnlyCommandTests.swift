@@ -13,7 +13,7 @@ final class ReadOnlyCommandTests: XCTestCase {
     /// anywhere), else the test's own user.
     private func runWithoutWriteAccess(_ arguments: [String]) async throws -> CLIResult {
         guard geteuid() == 0 else { return try await CLIRunner.run(arguments) }
-        let binary = try CLIRunner.executable.get().path
+        let binary = try CLIRunner.executable().path
         let output = NSTemporaryDirectory() + "kp-ro-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: output) }
         let process = Process()

@@ -87,32 +87,82 @@ extension PostgresStore {
 
     /// Operator: holds a queued or deferred delivery.
     public func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try TransitionRule.validate(action)
-        let rule = TransitionRule(action: "hold", allowed: [.queued, .deferred], event: .deliveryHeld, leaseOwner: nil)
-        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { connection, before, nowMillis in
-            try await connection.query("UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = \(nowMillis) WHERE id = \(before.id)",
-                                       logger: PostgresDatabase.quiet)
-            return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
-        }
+        try await operatorTransition(.hold, delivery, by: action, now: now)
     }
 
     /// Operator: releases a held delivery; it is queued and due now.
     public func release(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try TransitionRule.validate(action)
-        let rule = TransitionRule(action: "release", allowed: [.held], event: .deliveryReleased, leaseOwner: nil)
-        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { connection, before, nowMillis in
-            try await Self.markQueued(connection, id: before.id, nowMillis: nowMillis)
-            return "reason=\(AuditText.quoted(action.reason))"
-        }
+        try await operatorTransition(.release, delivery, by: action, now: now)
     }
 
     /// Operator: makes a deferred or failed delivery due now.
     public func retryNow(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
+        try await operatorTransition(.retry, delivery, by: action, now: now)
+    }
+
+    /// Operator: locks the selected deliveries (`FOR UPDATE`: a node's lease of one waits, or was first and took it out of
+    /// the selection) and changes all of them (or, refused, none) in one transaction.
+    public func apply(_ transition: OperatorTransition, to selection: DeliverySelection, by action: OperatorAction, now: Date) async throws
+        -> OperatorTransitionOutcome {
         try TransitionRule.validate(action)
-        let rule = TransitionRule(action: "retry", allowed: [.deferred, .failed], event: .deliveryRetryNow, leaseOwner: nil)
-        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { connection, before, nowMillis in
-            try await Self.markQueued(connection, id: before.id, nowMillis: nowMillis)
-            return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
+        let nowMillis = now.millis
+        let actor = AuditActor.operator(action.name)
+        let query = Self.selectionQuery(selection, transition: transition)
+        return try await write { connection, chain in
+            let selected = try await connection.query(query, logger: PostgresDatabase.quiet).collect().map(PostgresRows.delivery)
+            if let wrong = selection.check(selected, for: transition) {
+                return .refused(wrongState: wrong, selected: selected)
+            }
+            var changes: [DeliveryChange] = []
+            for before in selected {
+                try transition.rule.check(before)
+                try await Self.applyOperatorUpdate(transition, connection, id: before.id, nowMillis: nowMillis)
+                try await chain.append(connection, event: transition.rule.event, messageId: before.messageId, partner: before.partner,
+                                       actor: actor, detail: "delivery=\(before.id) " + transition.auditDetail(before, action),
+                                       timeMillis: nowMillis)
+                guard let after = try await PostgresRows.fetchDelivery(connection, id: before.id) else {
+                    throw StoreError.deliveryNotFound(before.id)
+                }
+                changes.append(DeliveryChange(before: before, after: after))
+            }
+            return .applied(changes)
+        }
+    }
+
+    /// One operator transition of one delivery, through the rule and update the bulk form uses.
+    private func operatorTransition(_ transition: OperatorTransition, _ delivery: DeliveryID, by action: OperatorAction, now: Date)
+        async throws -> DeliveryRecord {
+        try TransitionRule.validate(action)
+        return try await self.transition(delivery, rule: transition.rule, actor: .operator(action.name), now: now) { connection, before, nowMillis in
+            try await Self.applyOperatorUpdate(transition, connection, id: before.id, nowMillis: nowMillis)
+            return transition.auditDetail(before, action)
+        }
+    }
+
+    /// The deliveries a selection takes, in id order and locked: one message's (all states), or a bulk selection's allowed
+    /// states (re-checked by PostgreSQL after waiting for a row another transaction changed).
+    private static func selectionQuery(_ selection: DeliverySelection, transition: OperatorTransition) -> PostgresQuery {
+        let partner = selection.partner
+        if let messageId = selection.messageId {
+            return partner.map { partner in
+                "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE message_id = \(messageId) AND partner = \(partner) ORDER BY id FOR UPDATE"
+            } ?? "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE message_id = \(messageId) ORDER BY id FOR UPDATE"
+        }
+        let states = selection.bulkStates(for: transition).map(\.rawValue)
+        return partner.map { partner in
+            "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE state = ANY(\(states)) AND partner = \(partner) ORDER BY id FOR UPDATE"
+        } ?? "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE state = ANY(\(states)) ORDER BY id FOR UPDATE"
+    }
+
+    /// The row change of an operator transition (its rule was checked).
+    private static func applyOperatorUpdate(_ transition: OperatorTransition, _ connection: PostgresConnection, id: DeliveryID,
+                                            nowMillis: Int64) async throws {
+        switch transition {
+        case .hold:
+            try await connection.query("UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = \(nowMillis) WHERE id = \(id)",
+                                       logger: PostgresDatabase.quiet)
+        case .release, .retry:
+            try await markQueued(connection, id: id, nowMillis: nowMillis)
         }
     }
 

@@ -89,33 +89,84 @@ extension SQLiteStore {
 
     /// Operator: holds a queued or deferred delivery.
     public func hold(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try TransitionRule.validate(action)
-        let rule = TransitionRule(action: "hold", allowed: [.queued, .deferred], event: .deliveryHeld, leaseOwner: nil)
-        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
-            try db.cachedStatement(
-                sql: "UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = ? WHERE id = ?").execute(
-                arguments: [nowMillis, before.id])
-            return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
-        }
+        try await operatorTransition(.hold, delivery, by: action, now: now)
     }
 
     /// Operator: releases a held delivery; it is queued and due now.
     public func release(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
-        try TransitionRule.validate(action)
-        let rule = TransitionRule(action: "release", allowed: [.held], event: .deliveryReleased, leaseOwner: nil)
-        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
-            try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
-            return "reason=\(AuditText.quoted(action.reason))"
-        }
+        try await operatorTransition(.release, delivery, by: action, now: now)
     }
 
     /// Operator: makes a deferred or failed delivery due now.
     public func retryNow(_ delivery: DeliveryID, by action: OperatorAction, now: Date) async throws -> DeliveryRecord {
+        try await operatorTransition(.retry, delivery, by: action, now: now)
+    }
+
+    /// Operator: selects the deliveries and changes all of them (or, refused, none) in one write transaction.
+    public func apply(_ transition: OperatorTransition, to selection: DeliverySelection, by action: OperatorAction, now: Date) async throws
+        -> OperatorTransitionOutcome {
         try TransitionRule.validate(action)
-        let rule = TransitionRule(action: "retry", allowed: [.deferred, .failed], event: .deliveryRetryNow, leaseOwner: nil)
-        return try await transition(delivery, rule: rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
-            try Self.markQueued(db, id: before.id, nowMillis: nowMillis)
-            return "from=\(before.state.rawValue) reason=\(AuditText.quoted(action.reason))"
+        let nowMillis = now.millis
+        let actor = AuditActor.operator(action.name)
+        let (sql, arguments) = Self.selectionQuery(selection, transition: transition)
+        return try await batchedWrite { db in
+            let selected = try Row.fetchAll(db, sql: sql, arguments: arguments).map(RowDecoding.delivery)
+            if let wrong = selection.check(selected, for: transition) {
+                return .refused(wrongState: wrong, selected: selected)
+            }
+            var audit = try AuditAppender(db)
+            var changes: [DeliveryChange] = []
+            for before in selected {
+                try transition.rule.check(before)
+                try Self.applyOperatorUpdate(transition, db, id: before.id, nowMillis: nowMillis)
+                try audit.append(
+                    db, event: transition.rule.event, messageId: before.messageId, partner: before.partner, actor: actor,
+                    detail: "delivery=\(before.id) " + transition.auditDetail(before, action), timeMillis: nowMillis)
+                guard let after = try RowDecoding.fetchDelivery(db, id: before.id) else { throw StoreError.deliveryNotFound(before.id) }
+                changes.append(DeliveryChange(before: before, after: after))
+            }
+            return .applied(changes)
+        }
+    }
+
+    /// One operator transition of one delivery, through the rule and update the bulk form uses.
+    private func operatorTransition(_ transition: OperatorTransition, _ delivery: DeliveryID, by action: OperatorAction, now: Date)
+        async throws -> DeliveryRecord {
+        try TransitionRule.validate(action)
+        return try await self.transition(delivery, rule: transition.rule, actor: .operator(action.name), now: now) { db, before, nowMillis in
+            try Self.applyOperatorUpdate(transition, db, id: before.id, nowMillis: nowMillis)
+            return transition.auditDetail(before, action)
+        }
+    }
+
+    /// The deliveries a selection takes, in id order: one message's (all states), or a bulk selection's allowed states.
+    private static func selectionQuery(_ selection: DeliverySelection, transition: OperatorTransition) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let messageId = selection.messageId {
+            conditions.append("message_id = ?")
+            arguments.append(messageId)
+        } else {
+            let states = selection.bulkStates(for: transition)
+            conditions.append(states.isEmpty ? "0" : "state IN (" + states.map { _ in "?" }.joined(separator: ", ") + ")")
+            arguments += states.map(\.rawValue)
+        }
+        if let partner = selection.partner {
+            conditions.append("partner = ?")
+            arguments.append(partner)
+        }
+        let sql = "SELECT \(RowDecoding.deliveryColumns) FROM deliveries WHERE " + conditions.joined(separator: " AND ") + " ORDER BY id"
+        return (sql, StatementArguments(arguments))
+    }
+
+    /// The row change of an operator transition (its rule was checked).
+    private static func applyOperatorUpdate(_ transition: OperatorTransition, _ db: Database, id: DeliveryID, nowMillis: Int64) throws {
+        switch transition {
+        case .hold:
+            try db.cachedStatement(sql: "UPDATE deliveries SET state = 'held', due_ms = NULL, updated_ms = ? WHERE id = ?")
+                .execute(arguments: [nowMillis, id])
+        case .release, .retry:
+            try markQueued(db, id: id, nowMillis: nowMillis)
         }
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 import KetenpoortCore
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort audit export`: writes audit records (and checkpoints) as JSON lines.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort audit prove`: RFC 9162 inclusion and consistency proofs over the audit tree, as JSON.

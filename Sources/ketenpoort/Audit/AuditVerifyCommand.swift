@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort audit verify`: checks every audit record and checkpoint; exit 1 if anything is broken.

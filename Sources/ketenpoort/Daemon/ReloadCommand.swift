@@ -1,6 +1,8 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortServer
 import KetenpoortStore
 

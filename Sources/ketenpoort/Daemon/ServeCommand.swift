@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortServer
 import Logging
 
@@ -66,7 +68,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(format: logFormat, level: Logger.Level(rawValue: logLevel) ?? .info)
         if dev {
             do {
-                try await DevMode(intakePort: port, keep: keep, logger: logger).run()
+                try await DevMode(intakePort: port, keep: keep, logger: logger, notice: { printError($0) },
+                                  announce: { FileHandle.standardOutput.write(Data($0.utf8)) }).run()
             } catch {
                 printError("error: ketenpoort serve --dev stopped: \(error)")
                 throw ExitCode(1)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 import KetenpoortPKI
 import KetenpoortXML
 

@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortOperations
 import KetenpoortStore
 
 /// A message as `queue show` presents it: metadata, deliveries with attempts, receipt summaries.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 
 /// `ketenpoort queue hold`: keeps queued or deferred deliveries from being dispatched; audited.
 struct QueueHoldCommand: AsyncParsableCommand {
@@ -31,7 +33,7 @@ struct QueueHoldCommand: AsyncParsableCommand {
     func run() async throws {
         try await runOperatorCommand {
             guard messageId != nil || partner != nil else { throw OperatorFailure.usage("name a message id or --partner P") }
-            try await ActionRunner.perform(
+            try await QueueActionCommand.perform(
                 .hold, on: ActionTarget(messageId: messageId, partner: partner, bulkStates: [.queued, .deferred]),
                 location: location, operatorOptions: operatorOptions, json: output.json)
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort queue list`: deliveries filtered by partner, state, kind, age and urgency, a page at a time.

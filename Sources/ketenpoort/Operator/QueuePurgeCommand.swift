@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 
 /// `ketenpoort queue purge ID --reason`: deletes a message's payload now; metadata and audit stay.
 struct QueuePurgeCommand: AsyncParsableCommand {

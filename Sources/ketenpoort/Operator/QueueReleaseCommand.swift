@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 
 /// `ketenpoort queue release`: makes held deliveries due now; audited.
 struct QueueReleaseCommand: AsyncParsableCommand {
@@ -31,7 +33,7 @@ struct QueueReleaseCommand: AsyncParsableCommand {
     func run() async throws {
         try await runOperatorCommand {
             guard messageId != nil || partner != nil else { throw OperatorFailure.usage("name a message id or --partner P") }
-            try await ActionRunner.perform(
+            try await QueueActionCommand.perform(
                 .release, on: ActionTarget(messageId: messageId, partner: partner, bulkStates: [.held]),
                 location: location, operatorOptions: operatorOptions, json: output.json)
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort queue retry`: makes deferred (and with `--failed`, failed) deliveries due now; audited.
@@ -41,7 +43,7 @@ struct QueueRetryCommand: AsyncParsableCommand {
                 throw OperatorFailure.usage("name a message id, --partner P or --failed")
             }
             let states: [DeliveryState] = partner != nil ? [.deferred] + (failed ? [.failed] : []) : [.failed]
-            try await ActionRunner.perform(
+            try await QueueActionCommand.perform(
                 .retry, on: ActionTarget(messageId: messageId, partner: partner, bulkStates: states),
                 location: location, operatorOptions: operatorOptions, json: output.json)
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort queue show ID`: a message's metadata, deliveries, attempts and receipts; `--payload` is audited.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort queue status`: counts per partner and state, oldest message and next attempt; `--age` for a qshape table; `--watch` to refresh.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort report --since T`: per partner and kind, accepted/delivered/failed/pending and delivery time p50/p95.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortStore
 
 /// `ketenpoort trail ID`: a message's whole life from the audit chain, with those records verified.

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KetenpoortOperations
 
 /// Redraws a text screen in place every few seconds, like `watch`, until SIGINT or SIGTERM.
 enum WatchLoop {

@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortOperations
 import KetenpoortServer
 import KetenpoortStore
 
