@@ -45,6 +45,7 @@ public struct StoreLocation: Sendable, Equatable {
     /// `payloadKeys` also its payload keys. SQLite in the state directory, or the PostgreSQL store `--config` names.
     public func open(access: StoreAccess = .readOnly, payloadKeys: Bool = false) async throws -> ConfiguredStore {
         guard access != .migrate else { throw OperatorFailure.usage("operator commands do not migrate the store") }
+        guard stateDirectory == nil || configFile == nil else { throw OperatorFailure.usage("give only one of --state-dir and --config") }
         if let configuration = try configuration(), configuration.postgresSettings != nil {
             do {
                 return try await StoreOpening.open(configuration, access: access, payloadKeys: payloadKeys, logger: OperatorLog.quiet)
