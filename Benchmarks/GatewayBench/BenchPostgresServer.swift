@@ -68,8 +68,8 @@ final class BenchPostgresServer: Sendable {
 
     /// `scripts/postgres-test-cluster` of the source checkout this binary was built from.
     static func clusterScript() throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
+        // This file is Benchmarks/GatewayBench/BenchPostgresServer.swift in the checkout.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let script = root.appendingPathComponent("scripts/postgres-test-cluster").path
         guard FileManager.default.isExecutableFile(atPath: script) else {
             throw BenchError("no PostgreSQL named (--postgres-env or KETENPOORT_TEST_POSTGRES_*) and no \(script) to start one: "

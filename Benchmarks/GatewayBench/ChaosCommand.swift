@@ -111,9 +111,16 @@ struct ChaosCommand: AsyncParsableCommand {
         async let flapped = faults.flapPartners(until: flapDeadline)
         async let databaseRestart = restartDatabase ? faults.restartDatabase(store, after: seconds * 0.5, secondsDown: databaseDown) : nil
         let result = await load
-        let killSummary = try await killed
-        let outages = try await flapped
-        let databaseSeconds = try await databaseRestart
+        let killSummary: NodeKillSummary, outages: Int, databaseSeconds: Double?
+        do {
+            killSummary = try await killed
+            outages = try await flapped
+            databaseSeconds = try await databaseRestart
+        } catch {
+            // Shut the client down whatever the faults did: an HTTPClient dropped without it stops the process.
+            await client.shutdown()
+            throw error
+        }
         let loadSeconds = Date().timeIntervalSince(started)
         await client.shutdown()
         // Everything up again, then wait until nothing is pending.
