@@ -134,13 +134,16 @@ let package = Package(
             swiftSettings: withXMLSec
         ),
         // What the operator's commands do, without a terminal: queue actions, trails and their verification, attempt
-        // history, the delivery report, opening the configured store, and the assembly of `serve --dev`.
+        // history, the delivery report, opening the configured store, comparing witnessed heads, the configured
+        // certificates, worded file checks, and the assembly of `serve --dev`.
         .target(
             name: "KetenpoortOperations",
             dependencies: [
                 "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: withXMLSec
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KetenpoortCommandLine
+import KetenpoortOperations
 import KetenpoortPKI
 import KetenpoortXML
 

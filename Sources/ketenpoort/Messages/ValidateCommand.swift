@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KetenpoortCommandLine
 import KetenpoortCore
+import KetenpoortOperations
 import KetenpoortXML
 
 /// `ketenpoort validate FILE...`: schema and domain rules, as lines or JSON.

@@ -5,9 +5,9 @@ import KetenpoortStore
 
 /// Compares the local audit tree with signed tree heads kept elsewhere (a witness, an export): a head larger than the
 /// local tree means truncation, a different root at a head's size means the tree was rewritten.
-enum WitnessedHeadComparison {
+public enum WitnessedHeadComparison {
     /// What a comparison found.
-    enum Outcome: Equatable {
+    public enum Outcome: Equatable {
         /// The local tree extends the head.
         case consistent
         /// The local tree is shorter than the head: records `localSize + 1 … head size` are gone.
@@ -17,7 +17,7 @@ enum WitnessedHeadComparison {
     }
 
     /// Compares one head with the local tree.
-    static func compare(_ head: SignedTreeHead, with store: any MessageStore, localSize: Int64) async throws -> Outcome {
+    public static func compare(_ head: SignedTreeHead, with store: any MessageStore, localSize: Int64) async throws -> Outcome {
         if localSize < head.treeSize { return .truncated(localSize: localSize, headSize: head.treeSize) }
         guard head.treeSize > 0 else { return .consistent }
         let root = try await store.rootHash(treeSize: head.treeSize)
@@ -25,7 +25,7 @@ enum WitnessedHeadComparison {
     }
 
     /// One line for an outcome against `source` (e.g. `witness https://…`); nil when consistent.
-    static func finding(_ outcome: Outcome, source: String) -> String? {
+    public static func finding(_ outcome: Outcome, source: String) -> String? {
         switch outcome {
         case .consistent:
             return nil
@@ -39,7 +39,7 @@ enum WitnessedHeadComparison {
     }
 
     /// The signed tree heads in an `audit export` file (JSON lines that carry a head's fields), in file order.
-    static func heads(inExport path: String) throws -> [SignedTreeHead] {
+    public static func heads(inExport path: String) throws -> [SignedTreeHead] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the export \(path)") }
         let decoder = JSONDecoder()
         return data.split(separator: 0x0A).compactMap { line in
@@ -49,7 +49,7 @@ enum WitnessedHeadComparison {
     }
 
     /// SHA-256 of a verifier's key (the `key_sha256` of the heads it verifies).
-    static func keySHA256(of verifier: any CheckpointVerifier) -> Data {
+    public static func keySHA256(of verifier: any CheckpointVerifier) -> Data {
         Data(SHA256.hash(data: verifier.publicKeyDER))
     }
 }

@@ -2,21 +2,21 @@ import Foundation
 import KetenpoortServer
 
 /// A certificate file named in the configuration, with the role it plays.
-struct ConfiguredCertificate: Equatable {
+public struct ConfiguredCertificate: Equatable {
     /// Whose and what for, e.g. `own: intake TLS` or `partner shn: receipt signing`.
-    var role: String
+    public var role: String
     /// The partner id, for partners' certificates.
-    var partner: String?
+    public var partner: String?
     /// The OIN the configuration expects in the subject, if any.
-    var expectedOIN: String?
+    public var expectedOIN: String?
     /// The (resolved) file path.
-    var path: String
+    public var path: String
 }
 
 /// Lists every certificate file a configuration names, own ones first, without duplicates of (role, path).
-enum ConfiguredCertificates {
+public enum ConfiguredCertificates {
     /// The certificate files of `configuration`.
-    static func list(_ configuration: GatewayConfiguration) -> [ConfiguredCertificate] {
+    public static func list(_ configuration: GatewayConfiguration) -> [ConfiguredCertificate] {
         let own = configuration.gateway.oin
         var list = [
             ConfiguredCertificate(role: "own: intake TLS", expectedOIN: own, path: configuration.intake.tls.certificate),

@@ -1,20 +1,20 @@
 import Foundation
 
 /// What an operator may see of a partner's receipt: digest, size, status and reason code; never its free text.
-struct ReceiptSummary: Encodable, Equatable {
+public struct ReceiptSummary: Encodable, Equatable {
     /// SHA-256 (hex) of the receipt bytes, as the audit trail recorded it.
-    var sha256: String?
+    public var sha256: String?
     /// The receipt's size in bytes.
-    var bytes: Int
+    public var bytes: Int
     /// `ontvangen` or `geweigerd`, if found.
-    var status: String?
+    public var status: String?
     /// The refusal reason code (`Weigeringsreden`), if any.
-    var refusal_reason: String?
+    public var refusal_reason: String?
     /// The partner's receive time (`OntvangstTijdstip`), as written.
-    var received_at: String?
+    public var received_at: String?
 
     /// Summarises receipt bytes (reading three simple elements); `sha256` comes from the audit trail.
-    init(_ receipt: Data, sha256: String?) {
+    public init(_ receipt: Data, sha256: String?) {
         self.sha256 = sha256
         bytes = receipt.count
         let text = String(decoding: receipt, as: UTF8.self)

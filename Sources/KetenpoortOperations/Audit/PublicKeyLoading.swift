@@ -4,9 +4,9 @@ import KetenpoortStore
 import X509
 
 /// Reads the gateway's checkpoint-verification key from a certificate or public-key PEM file.
-enum PublicKeyLoading {
+public enum PublicKeyLoading {
     /// Loads a verifier from exactly one of `certificatePath` (X.509 PEM) and `publicKeyPath` (SPKI PEM).
-    static func verifier(certificatePath: String?, publicKeyPath: String?) throws -> SoftwareCheckpointVerifier {
+    public static func verifier(certificatePath: String?, publicKeyPath: String?) throws -> SoftwareCheckpointVerifier {
         switch (certificatePath, publicKeyPath) {
         case (let certificate?, nil):
             let pem = try readText(certificate)
@@ -31,13 +31,4 @@ enum PublicKeyLoading {
         }
         return String(decoding: data, as: UTF8.self)
     }
-}
-
-/// A command-line error with a one-line message.
-struct CLIError: Error, CustomStringConvertible {
-    /// The message shown to the operator.
-    let description: String
-
-    /// Creates an error with its message.
-    init(_ description: String) { self.description = description }
 }
