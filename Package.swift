@@ -161,7 +161,7 @@ let package = Package(
             name: "ketenpoort",
             dependencies: [
                 "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer", "KetenpoortPostgres",
-                "KetenpoortOperations", "KetenpoortCommandLine",
+                "KetenpoortOperations", "KetenpoortCommandLine", "KetenpoortTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -176,7 +176,7 @@ let package = Package(
             name: "ketenpoort-bench",
             dependencies: [
                 "KetenpoortXML", "KetenpoortCore", "KetenpoortPKI", "KetenpoortStore", "KetenpoortServer", "KetenpoortPostgres",
-                "KetenpoortOperations", "KetenpoortCommandLine",
+                "KetenpoortOperations", "KetenpoortCommandLine", "KetenpoortTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),

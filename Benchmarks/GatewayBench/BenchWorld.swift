@@ -2,6 +2,7 @@ import Foundation
 import KetenpoortOperations
 import KetenpoortPKI
 import KetenpoortServer
+import KetenpoortTesting
 
 /// One gateway process of a benchmark: its own state directory, configuration file, intake port and log.
 final class GatewayNode: Sendable {

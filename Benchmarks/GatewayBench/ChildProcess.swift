@@ -1,4 +1,5 @@
 import Foundation
+import KetenpoortTesting
 
 /// A child process of the `ketenpoort` executable of this build (`serve`, `receive`), its output appended to a log file.
 final class ChildProcess: @unchecked Sendable {

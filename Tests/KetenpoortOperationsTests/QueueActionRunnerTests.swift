@@ -81,4 +81,22 @@ final class QueueActionRunnerTests: XCTestCase {
         let untouched = try await temporary.store.status(messageId: other)
         XCTAssertEqual(untouched?.deliveries.map(\.state), [.held])
     }
+    func testABulkActionOverSeveralPagesChangesEveryDeliveryOnceAndAuditsEach() async throws {
+        let temporary = try temporaryStore()
+        let count = DeliverySelection.bulkPageSize * 2 + 7
+        for _ in 0..<count { _ = try await temporary.accept(partners: ["shn"], receivedAt: now) }
+        let other = try await temporary.accept(partners: ["vt-utrecht"], receivedAt: now)
+        let headBefore = try await temporary.store.auditHeadSequence()
+        let report = try await runner(temporary.store, .hold).run(ActionTarget(messageId: nil, partner: "shn", bulkStates: [.queued]), now: now)
+        XCTAssertEqual(report.changed.count, count)
+        XCTAssertEqual(Set(report.changed.map(\.delivery_id)).count, count, "no delivery is taken twice")
+        XCTAssertTrue(report.changed.allSatisfy { $0.partner == "shn" && $0.from == "queued" && $0.to == "held" })
+        let headAfter = try await temporary.store.auditHeadSequence()
+        XCTAssertEqual(headAfter - headBefore, Int64(count), "one audit record per delivery")
+        let counts = try await temporary.store.countsByPartnerAndState()
+        XCTAssertEqual(counts.first { $0.partner == "shn" && $0.state == .held }?.count, count)
+        XCTAssertNil(counts.first { $0.partner == "shn" && $0.state == .queued })
+        let untouched = try await temporary.store.status(messageId: other)
+        XCTAssertEqual(untouched?.deliveries.map(\.state), [.queued])
+    }
 }

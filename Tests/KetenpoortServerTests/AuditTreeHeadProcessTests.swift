@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import KetenpoortServer
 import KetenpoortStore
+import KetenpoortTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -25,8 +26,8 @@ final class AuditTreeHeadProcessTests: XCTestCase {
         var configuration = try RunningGateway.makeConfiguration(
             partners: ["vt-rotterdam-rijnmond": partner.url], stateDirectory: directory.appendingPathComponent("state").path,
             retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
-        configuration.intake.port = try freeLoopbackPort()
-        configuration.admin.port = try freeLoopbackPort()
+        configuration.intake.port = try LoopbackPort.free()
+        configuration.admin.port = try LoopbackPort.free()
         configuration.checkpointIntervalSeconds = 3600    // the interval never comes round in these tests
         configuration.audit = AuditSettings(checkpointEveryRecords: checkpointEveryRecords)
         let client = try IntakeClient(tls: GatewayTestPKI.tls(try GatewayTestPKI.get(), "politie-rotterdam"))

@@ -19,7 +19,7 @@ final class DeliveryErrorTextTests: XCTestCase {
 
     func testRefusedConnectionReturnsAtOnceNamingTheEndpoint() async throws {
         let courier = try courier(try PartnerTestPKI.tlsFiles("gateway"))
-        let port = try freeLoopbackPort()  // free a moment ago: nothing listens there
+        let port = try LoopbackPort.free()  // free a moment ago: nothing listens there
         let started = ContinuousClock.now
         let outcome = await courier.deliver(Data("<x/>".utf8), messageId: "m-1", to: route(port: port))
         let elapsed = ContinuousClock.now - started

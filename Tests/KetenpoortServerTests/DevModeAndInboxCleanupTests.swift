@@ -1,5 +1,6 @@
 import Foundation
 import KetenpoortServer
+import KetenpoortTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +32,7 @@ final class DevModeAndInboxCleanupTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: output) }
         let process = Process()
         process.executableURL = try GatewayProcess.binary()
-        process.arguments = ["serve", "--dev", "--port", "\(try freeLoopbackPort())"] + (keep ? ["--keep"] : [])
+        process.arguments = ["serve", "--dev", "--port", "\(try LoopbackPort.free())"] + (keep ? ["--keep"] : [])
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle
         process.standardError = handle

@@ -1,5 +1,6 @@
 import Foundation
 import KetenpoortServer
+import KetenpoortTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ final class DevModeProcess {
     init() async throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("kp-devmode-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        intakePort = try freeLoopbackPort()
+        intakePort = try LoopbackPort.free()
         process.executableURL = try GatewayProcess.binary()
         process.arguments = ["serve", "--dev", "--port", "\(intakePort)"]
         let handle = try FileHandle(forWritingTo: output)

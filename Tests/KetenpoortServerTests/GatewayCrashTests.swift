@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KetenpoortServer
 import KetenpoortStore
+import KetenpoortTesting
 import XCTest
 
 /// The daemon as a real process: SIGKILL mid-delivery loses nothing and duplicates nothing, and the restarted daemon
@@ -15,8 +16,8 @@ final class GatewayCrashTests: XCTestCase {
         var configuration = try RunningGateway.makeConfiguration(
             partners: ["vt-rotterdam-rijnmond": partner.url], stateDirectory: directory.appendingPathComponent("state").path,
             retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
-        configuration.intake.port = try freeLoopbackPort()
-        configuration.admin.port = try freeLoopbackPort()
+        configuration.intake.port = try LoopbackPort.free()
+        configuration.admin.port = try LoopbackPort.free()
         configuration.courier.requestTimeoutSeconds = 4
         // Far longer than the test waits: the restarted daemon must reclaim the dead one's lease, not wait for it.
         configuration.courier.leaseSeconds = 600
@@ -50,8 +51,8 @@ final class GatewayCrashTests: XCTestCase {
 
         // A second daemon on the same state directory is refused while this one runs.
         var other = configuration
-        other.intake.port = try freeLoopbackPort()
-        other.admin.port = try freeLoopbackPort()
+        other.intake.port = try LoopbackPort.free()
+        other.admin.port = try LoopbackPort.free()
         let intruder = try GatewayProcess(configuration: other, directory: directory)
         intruder.process.waitUntilExit()
         XCTAssertNotEqual(intruder.process.terminationStatus, 0)

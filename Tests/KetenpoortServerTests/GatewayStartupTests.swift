@@ -3,6 +3,7 @@ import GRDB
 import KetenpoortPKI
 import KetenpoortServer
 import KetenpoortStore
+import KetenpoortTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -53,8 +54,8 @@ final class GatewayStartupTests: XCTestCase {
             partners: ["vt-rotterdam-rijnmond": "https://localhost:9/v1/berichten"],
             stateDirectory: directory.appendingPathComponent("state").path,
             retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
-        configuration.intake.port = try freeLoopbackPort()
-        configuration.admin.port = try freeLoopbackPort()
+        configuration.intake.port = try LoopbackPort.free()
+        configuration.admin.port = try LoopbackPort.free()
         configuration.courier.requestTimeoutSeconds = 2
         return configuration
     }
@@ -108,6 +109,23 @@ final class GatewayStartupTests: XCTestCase {
         }
         let status = try await gateway.terminate(within: 30)
         XCTAssertEqual(status, 0, gateway.log)
+    }
+
+    func testAStopAskedForDuringStartUpIsNotLost() async throws {
+        let directory = try temporaryDirectory()
+        let gateway = try Gateway(configuration: try configuration(in: directory), logger: CapturedLogs().logger(label: "gateway"))
+        // Asked for before the services exist (dev mode's Ctrl-C can come that early); before, it went nowhere.
+        await gateway.stop()
+        let task = Task { try await gateway.run(handleSignals: false) }
+        let ended = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await task.value; return true }
+            group.addTask { try await Task.sleep(for: .seconds(30)); return false }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !ended { task.cancel() }
+        XCTAssertTrue(ended, "the gateway ran on although stop() was asked for while it started")
     }
 
     func testAFailingPartStopsTheWholeGatewayInBoundedTime() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import KetenpoortServer
+import KetenpoortTesting
 import XCTest
 
 /// `ketenpoort reload --config FILE` against a real `ketenpoort serve` process.
@@ -36,8 +37,8 @@ final class ReloadCommandTests: XCTestCase {
             partners: ["vt-rotterdam-rijnmond": "https://localhost:9/v1/berichten"], stateDirectory: directory.path + "/state",
             retry: .init(initialDelaySeconds: 0.3, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0.1))
         configuration.senders[0].kinds = ["Slachtofferverwijzing"]
-        configuration.intake.port = try freeLoopbackPort()
-        configuration.admin.port = try freeLoopbackPort()
+        configuration.intake.port = try LoopbackPort.free()
+        configuration.admin.port = try LoopbackPort.free()
         let port = configuration.intake.port
         let daemon = try GatewayProcess(configuration: configuration, directory: directory)
         let file = daemon.process.arguments?[2] ?? ""

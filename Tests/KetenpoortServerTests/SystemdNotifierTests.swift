@@ -1,5 +1,6 @@
 import Foundation
 import KetenpoortServer
+import KetenpoortTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -13,10 +14,10 @@ final class SystemdNotifierTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let socket = try NotifySocket(path: directory.appendingPathComponent("notify").path)
         var configuration = try RunningGateway.makeConfiguration(
-            partners: ["vt-rotterdam-rijnmond": "https://localhost:\(try freeLoopbackPort())/v1/berichten"], stateDirectory: directory.appendingPathComponent("state").path,
+            partners: ["vt-rotterdam-rijnmond": "https://localhost:\(try LoopbackPort.free())/v1/berichten"], stateDirectory: directory.appendingPathComponent("state").path,
             retry: .init(initialDelaySeconds: 1, maxDelaySeconds: 1, maxAgeHours: 1, jitter: 0))
-        configuration.intake.port = try freeLoopbackPort()
-        configuration.admin.port = try freeLoopbackPort()
+        configuration.intake.port = try LoopbackPort.free()
+        configuration.admin.port = try LoopbackPort.free()
 
         let gateway = try GatewayProcess(configuration: configuration, directory: directory,
                                          environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000"])

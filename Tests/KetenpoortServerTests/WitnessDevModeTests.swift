@@ -1,5 +1,6 @@
 import Foundation
 import KetenpoortServer
+import KetenpoortTesting
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ final class WitnessDevModeTests: XCTestCase {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("kp-dev-witness-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         addTeardownBlock { try? FileManager.default.removeItem(at: output) }
-        let intakePort = try freeLoopbackPort()
+        let intakePort = try LoopbackPort.free()
         let process = Process()
         process.executableURL = try GatewayProcess.binary()
         process.arguments = ["serve", "--dev", "--port", "\(intakePort)"]

@@ -87,6 +87,23 @@ struct OperatorTransitionSuite {
         XCTAssertEqual(nothing, .applied([]))
     }
 
+    func aBulkPageTakesTheLowestIdsAfterItsStartAndNoMore() async throws {
+        let store = try await fixture.open()
+        for index in 0..<5 { _ = try await store.accept(makeMessage(id: "p-\(index)"), recipients: ["SHN"]) }
+        let first = try await store.apply(.hold, to: .bulk(partner: "SHN", states: [.queued], after: nil, limit: 2), by: anOperator, now: testEpoch)
+        XCTAssertEqual(first.changes.map(\.before.messageId), ["p-0", "p-1"])
+        let last = try XCTUnwrap(first.changes.last?.before.id)
+        let second = try await store.apply(.hold, to: .bulk(partner: "SHN", states: [.queued], after: last, limit: 2), by: anOperator, now: testEpoch)
+        XCTAssertEqual(second.changes.map(\.before.messageId), ["p-2", "p-3"])
+        let rest = try await store.apply(.hold, to: .bulk(partner: "SHN", states: [.queued], after: second.changes.last?.before.id),
+                                         by: anOperator, now: testEpoch)
+        XCTAssertEqual(rest.changes.map(\.before.messageId), ["p-4"], "without a limit the page runs to the end")
+        // A page starting after the last id selects nothing, and a limit never applies to one message.
+        let none = try await store.apply(.release, to: .bulk(partner: nil, states: [.held], after: rest.changes.last?.before.id, limit: 2),
+                                         by: anOperator, now: testEpoch)
+        XCTAssertEqual(none, .applied([]))
+    }
+
     func anActionWithoutAReasonChangesNothing() async throws {
         let store = try await fixture.open()
         _ = try await store.accept(makeMessage(id: "m-3"), recipients: ["SHN"])
@@ -158,6 +175,7 @@ final class OperatorTransitionTests: XCTestCase {
     func testOneMessageChangesEveryDeliveryAndAuditsEach() async throws { try await suite().oneMessageChangesEveryDeliveryAndAuditsEach() }
     func testBulkTakesTheAllowedStatesOfOnePartnerOnly() async throws { try await suite().bulkTakesTheAllowedStatesOfOnePartnerOnly() }
     func testAnActionWithoutAReasonChangesNothing() async throws { try await suite().anActionWithoutAReasonChangesNothing() }
+    func testABulkPageTakesTheLowestIdsAfterItsStartAndNoMore() async throws { try await suite().aBulkPageTakesTheLowestIdsAfterItsStartAndNoMore() }
     func testAConcurrentLeaseNeverSplitsAMessage() async throws { try await suite().aConcurrentLeaseNeverSplitsAMessage() }
 }
 
@@ -170,5 +188,6 @@ final class OperatorTransitionTestsOnPostgres: XCTestCase {
     func testOneMessageChangesEveryDeliveryAndAuditsEach() async throws { try await suite().oneMessageChangesEveryDeliveryAndAuditsEach() }
     func testBulkTakesTheAllowedStatesOfOnePartnerOnly() async throws { try await suite().bulkTakesTheAllowedStatesOfOnePartnerOnly() }
     func testAnActionWithoutAReasonChangesNothing() async throws { try await suite().anActionWithoutAReasonChangesNothing() }
+    func testABulkPageTakesTheLowestIdsAfterItsStartAndNoMore() async throws { try await suite().aBulkPageTakesTheLowestIdsAfterItsStartAndNoMore() }
     func testAConcurrentLeaseNeverSplitsAMessage() async throws { try await suite().aConcurrentLeaseNeverSplitsAMessage() }
 }

@@ -73,42 +73,54 @@ public struct DevMode: Sendable {
         let witness = try WitnessServer(configuration: try DevWitness.configuration(pki: pki, root: root), logger: logger)
         let running = endpoints
         let known = partners
-        // The launcher waits for the endpoints' ports, then runs the gateway with them.
+        // The launcher waits for the endpoints' ports, then runs the gateway with them. A shutdown (Ctrl-C) or a
+        // cancellation while it still waits ends the wait at once instead of starting a gateway nobody wants.
         let launcher = ClosureService {
-            var partners = known
-            for index in partners.indices {
-                let port = try await running[index].boundPort.wait()
-                partners[index].endpoint = "https://localhost:\(port)/v1/berichten"
-            }
-            var configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: partners)
-            let witnessPort = try await witness.boundPort.wait()
-            configuration.witnesses = try DevWitness.policy(pki: pki, port: witnessPort)
-            let gateway = try Gateway(configuration: configuration, logger: logger)
-            let written = configuration
-            let announcing = Task {
-                let port = try await gateway.intakePort.wait()
-                let adminPort = try await gateway.adminPort.wait()
-                // The file names the ports actually bound, so operator commands with --config find this gateway.
-                var running = written
-                running.intake.port = port
-                running.admin.port = adminPort
-                let configFile: String
-                do {
-                    configFile = try DevConfiguration.write(running, in: root)
-                } catch {
-                    notice("warning: could not write \(root.appendingPathComponent(DevConfiguration.fileName).path): \(error.localizedDescription)")
-                    configFile = root.appendingPathComponent(DevConfiguration.fileName).path
+            let (configuration, witnessPort) = try await cancelWhenGracefulShutdown {
+                var partners = known
+                for index in partners.indices {
+                    let port = try await running[index].boundPort.wait()
+                    partners[index].endpoint = "https://localhost:\(port)/v1/berichten"
                 }
-                announce(instructions(pki: pki, root: root, configFile: configFile, port: port, adminPort: adminPort, witnessPort: witnessPort))
+                var configuration = try DevConfiguration.make(pki: pki, root: root, intakePort: intakePort, partners: partners)
+                let witnessPort = try await witness.boundPort.wait()
+                configuration.witnesses = try DevWitness.policy(pki: pki, port: witnessPort)
+                return (configuration, witnessPort)
             }
+            try Task.checkCancellation()
+            let gateway = try Gateway(configuration: configuration, logger: logger)
+            let announcing = announceWhenListening(gateway, configuration: configuration, pki: pki, root: root,
+                                                   witnessPort: witnessPort)
+            defer { announcing.cancel() }
             try await GatewayService(gateway).run()
-            announcing.cancel()
         }
         // SIGINT/SIGTERM shut services down in reverse order: the gateway first, then the endpoints.
         let group = ServiceGroup(configuration: .init(
             services: running.map { .init(service: $0) } + [.init(service: witness), .init(service: launcher)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// Writes the configuration with the ports the gateway bound and announces the instructions; cancelled when the gateway stops.
+    private func announceWhenListening(_ gateway: Gateway, configuration: GatewayConfiguration, pki: DevelopmentPKI, root: URL,
+                                       witnessPort: Int) -> Task<Void, any Error> {
+        Task {
+            let port = try await gateway.intakePort.wait()
+            let adminPort = try await gateway.adminPort.wait()
+            // The file names the ports actually bound, so operator commands with --config find this gateway.
+            var running = configuration
+            running.intake.port = port
+            running.admin.port = adminPort
+            let configFile: String
+            do {
+                configFile = try DevConfiguration.write(running, in: root)
+            } catch {
+                notice("warning: could not write \(root.appendingPathComponent(DevConfiguration.fileName).path): \(error.localizedDescription)")
+                configFile = root.appendingPathComponent(DevConfiguration.fileName).path
+            }
+            try Task.checkCancellation()
+            announce(instructions(pki: pki, root: root, configFile: configFile, port: port, adminPort: adminPort, witnessPort: witnessPort))
+        }
     }
 
     /// What to try, with the running gateway's ports and files.

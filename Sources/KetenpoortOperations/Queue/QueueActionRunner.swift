@@ -18,7 +18,7 @@ public struct ActionTarget: Sendable, Equatable {
     }
 }
 
-/// The outcome of a queue action: the deliveries it changed, all in one transaction.
+/// The outcome of a queue action: the deliveries it changed.
 public struct ActionReport: Encodable, Sendable, Equatable {
     /// One delivery that changed.
     public struct Item: Encodable, Sendable, Equatable {
@@ -37,7 +37,7 @@ public struct ActionReport: Encodable, Sendable, Equatable {
     public var changed: [Item] = []
 }
 
-/// Runs `queue retry/hold/release`: one store operation, so the selection and every change are one transaction.
+/// Runs `queue retry/hold/release`: one message in one transaction, a bulk action in bounded pages of one transaction each.
 public struct QueueActionRunner: Sendable {
     /// The store to act on.
     public let store: any GatewayStore
@@ -54,23 +54,56 @@ public struct QueueActionRunner: Sendable {
     }
 
     /// Runs the action. A single message with a delivery the transition may not start from (at the moment of the
-    /// transaction) is refused and nothing changes; a bulk action changes what is in the selected states then.
+    /// transaction) is refused and nothing changes: its deliveries change in one transaction. A bulk action changes
+    /// what is in the selected states then, in pages of ``DeliverySelection/bulkPageSize`` deliveries, one transaction
+    /// each, so the daemon's own writes never wait behind one long operator transaction.
     public func run(_ target: ActionTarget, now: Date = Date()) async throws -> ActionReport {
-        let selection: DeliverySelection = target.messageId.map { .message($0, partner: target.partner) }
-            ?? .bulk(partner: target.partner, states: target.bulkStates)
-        let outcome = try await store.apply(transition, to: selection, by: operatorAction, now: now)
+        guard let messageId = target.messageId else {
+            return try await runBulk(target, now: now)
+        }
+        let outcome = try await store.apply(transition, to: .message(messageId, partner: target.partner), by: operatorAction, now: now)
         switch outcome {
         case .refused(let wrong, let selected):
-            throw OperatorFailure.refused(refusal(target.messageId ?? "?", wrong: wrong, selected: selected))
+            throw OperatorFailure.refused(refusal(messageId, wrong: wrong, selected: selected))
         case .applied(let changes):
-            if let messageId = target.messageId, changes.isEmpty {
+            if changes.isEmpty {
                 throw try await nothingSelected(messageId, partner: target.partner)
             }
-            return ActionReport(action: transition.rawValue, operator_name: operatorAction.name, changed: changes.map { change in
-                ActionReport.Item(delivery_id: change.before.id, message_id: change.before.messageId, partner: change.before.partner,
-                                  from: change.before.state.rawValue, to: change.after.state.rawValue)
-            })
+            return report(changes.map(item))
         }
+    }
+
+    /// A bulk action, page by page in id order; each delivery is looked at once, in the state it has when its page runs.
+    private func runBulk(_ target: ActionTarget, now: Date) async throws -> ActionReport {
+        var items: [ActionReport.Item] = []
+        var after: DeliveryID?
+        while true {
+            try Task.checkCancellation()
+            let page = DeliverySelection.bulk(partner: target.partner, states: target.bulkStates, after: after,
+                                              limit: DeliverySelection.bulkPageSize)
+            let changes: [DeliveryChange]
+            do {
+                changes = try await store.apply(transition, to: page, by: operatorAction, now: now).changes
+            } catch where !items.isEmpty {
+                // The pages before this one are committed; say so, or the operator would think nothing changed.
+                let code = (error as? StoreError).map(OperatorExit.code(for:)) ?? OperatorExit.usage
+                throw OperatorFailure(description: "\(items.count) deliveries were \(transition.done) (audited) before the action "
+                                      + "stopped: \(error); run it again to finish", exitCode: code)
+            }
+            items += changes.map(item)
+            guard changes.count == DeliverySelection.bulkPageSize, let last = changes.last else { break }
+            after = last.before.id
+        }
+        return report(items)
+    }
+
+    private func item(_ change: DeliveryChange) -> ActionReport.Item {
+        ActionReport.Item(delivery_id: change.before.id, message_id: change.before.messageId, partner: change.before.partner,
+                          from: change.before.state.rawValue, to: change.after.state.rawValue)
+    }
+
+    private func report(_ items: [ActionReport.Item]) -> ActionReport {
+        ActionReport(action: transition.rawValue, operator_name: operatorAction.name, changed: items)
     }
 
     /// Why one message was refused: which deliveries are in which state, and what the action allows.

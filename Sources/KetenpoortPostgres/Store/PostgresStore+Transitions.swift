@@ -139,8 +139,8 @@ extension PostgresStore {
         }
     }
 
-    /// The deliveries a selection takes, in id order and locked: one message's (all states), or a bulk selection's allowed
-    /// states (re-checked by PostgreSQL after waiting for a row another transaction changed).
+    /// The deliveries a selection takes, in id order and locked: one message's (all states), or (a page of) a bulk selection's
+    /// allowed states (re-checked by PostgreSQL after waiting for a row another transaction changed).
     private static func selectionQuery(_ selection: DeliverySelection, transition: OperatorTransition) -> PostgresQuery {
         let partner = selection.partner
         if let messageId = selection.messageId {
@@ -149,9 +149,18 @@ extension PostgresStore {
             } ?? "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE message_id = \(messageId) ORDER BY id FOR UPDATE"
         }
         let states = selection.bulkStates(for: transition).map(\.rawValue)
+        // A NULL limit is no limit; ids start at 1.
+        let after = selection.after ?? 0
+        let limit = selection.limit.map(Int64.init)
         return partner.map { partner in
-            "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE state = ANY(\(states)) AND partner = \(partner) ORDER BY id FOR UPDATE"
-        } ?? "SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE state = ANY(\(states)) ORDER BY id FOR UPDATE"
+            """
+            SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE state = ANY(\(states)) AND partner = \(partner)
+                AND id > \(after) ORDER BY id LIMIT \(limit) FOR UPDATE
+            """
+        } ?? """
+            SELECT \(unescaped: PostgresRows.deliveryColumns) FROM deliveries WHERE state = ANY(\(states)) AND id > \(after)
+                ORDER BY id LIMIT \(limit) FOR UPDATE
+            """
     }
 
     /// The row change of an operator transition (its rule was checked).

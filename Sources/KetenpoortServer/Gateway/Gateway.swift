@@ -267,18 +267,27 @@ public final class Gateway: Sendable {
         await reloader.reload(file: configurationFile)
     }
 
-    /// Starts a graceful shutdown, as SIGTERM would.
+    /// Starts a graceful shutdown, as SIGTERM would; asked for during start-up, it takes effect once the services start.
     public func stop() async {
-        await runningGroup.group?.triggerGracefulShutdown()
+        await runningGroup.requestStop()
     }
 }
 
-/// Holds the running service group so `stop()` can reach it.
+/// Holds the running service group so `stop()` can reach it, and remembers a stop asked for before the group exists.
 actor GroupHolder {
-    private(set) var group: ServiceGroup?
+    private var group: ServiceGroup?
+    private var stopRequested = false
 
-    func set(_ group: ServiceGroup) {
+    /// Records the group; if a stop was already asked for, the group shuts down as soon as it runs.
+    func set(_ group: ServiceGroup) async {
         self.group = group
+        if stopRequested { await group.triggerGracefulShutdown() }
+    }
+
+    /// Shuts the group down gracefully, now or as soon as it is set.
+    func requestStop() async {
+        stopRequested = true
+        await group?.triggerGracefulShutdown()
     }
 }
 

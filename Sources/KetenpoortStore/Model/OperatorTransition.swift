@@ -54,15 +54,24 @@ public struct DeliverySelection: Sendable, Equatable {
     public var partner: String?
     /// The states a bulk selection takes (intersected with what the transition allows); ignored for one message.
     public var states: [DeliveryState]
+    /// A bulk page: only deliveries with a greater id (nil: from the first).
+    public var after: DeliveryID?
+    /// A bulk page: at most this many deliveries, the lowest ids first (nil: all).
+    public var limit: Int?
+
+    /// The page size operator tools use for bulk actions, so one transaction never holds the store's write lock for
+    /// long (the daemon's writes wait behind it; on SQLite past its 10 s busy timeout they would fail).
+    public static let bulkPageSize = 500
 
     /// Every delivery of `messageId` (to `partner` only, if given); all of them must be in an allowed state.
     public static func message(_ messageId: String, partner: String? = nil) -> DeliverySelection {
-        DeliverySelection(messageId: messageId, partner: partner, states: [])
+        DeliverySelection(messageId: messageId, partner: partner, states: [], after: nil, limit: nil)
     }
 
-    /// The deliveries of `partner` (every partner if nil) that are in one of `states` when the transaction runs.
-    public static func bulk(partner: String?, states: [DeliveryState]) -> DeliverySelection {
-        DeliverySelection(messageId: nil, partner: partner, states: states)
+    /// The deliveries of `partner` (every partner if nil) that are in one of `states` when the transaction runs; with
+    /// `after` and `limit`, one page of them in id order.
+    public static func bulk(partner: String?, states: [DeliveryState], after: DeliveryID? = nil, limit: Int? = nil) -> DeliverySelection {
+        DeliverySelection(messageId: nil, partner: partner, states: states, after: after, limit: limit.map { max(1, $0) })
     }
 }
 

@@ -139,7 +139,7 @@ extension SQLiteStore {
         }
     }
 
-    /// The deliveries a selection takes, in id order: one message's (all states), or a bulk selection's allowed states.
+    /// The deliveries a selection takes, in id order: one message's (all states), or (a page of) a bulk selection's allowed states.
     private static func selectionQuery(_ selection: DeliverySelection, transition: OperatorTransition) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
@@ -150,12 +150,20 @@ extension SQLiteStore {
             let states = selection.bulkStates(for: transition)
             conditions.append(states.isEmpty ? "0" : "state IN (" + states.map { _ in "?" }.joined(separator: ", ") + ")")
             arguments += states.map(\.rawValue)
+            if let after = selection.after {
+                conditions.append("id > ?")
+                arguments.append(after)
+            }
         }
         if let partner = selection.partner {
             conditions.append("partner = ?")
             arguments.append(partner)
         }
-        let sql = "SELECT \(RowDecoding.deliveryColumns) FROM deliveries WHERE " + conditions.joined(separator: " AND ") + " ORDER BY id"
+        var sql = "SELECT \(RowDecoding.deliveryColumns) FROM deliveries WHERE " + conditions.joined(separator: " AND ") + " ORDER BY id"
+        if selection.messageId == nil, let limit = selection.limit {
+            sql += " LIMIT ?"
+            arguments.append(limit)
+        }
         return (sql, StatementArguments(arguments))
     }
 

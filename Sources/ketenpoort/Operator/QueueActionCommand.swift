@@ -3,7 +3,7 @@ import KetenpoortCommandLine
 import KetenpoortOperations
 import KetenpoortStore
 
-/// What `queue retry/hold/release` share: open the store, run the action as one store operation, print the report.
+/// What `queue retry/hold/release` share: open the store, run the action (one message: one transaction), print the report.
 enum QueueActionCommand {
     /// Opens the store read-write, applies `transition` to `target` and prints what changed.
     static func perform(_ transition: OperatorTransition, on target: ActionTarget, location: StoreLocationOptions,
