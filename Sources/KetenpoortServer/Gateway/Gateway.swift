@@ -301,7 +301,8 @@ public struct GatewayService: Service {
         self.gateway = gateway
     }
 
-    /// Runs the gateway until the surrounding group shuts down gracefully.
+    /// Runs the gateway until the surrounding group shuts down gracefully. Cancelling this task cancels the gateway's
+    /// own service group (its run answers cancellation), so a group that escalates to cancellation is obeyed too.
     public func run() async throws {
         let gateway = gateway
         try await withGracefulShutdownHandler {
