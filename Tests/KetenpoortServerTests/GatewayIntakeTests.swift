@@ -186,13 +186,24 @@ final class GatewayIntakeTests: XCTestCase {
     func testAdminListenerServesHealthAndMetrics() async throws {
         let value11 = try await rotterdam.post(try GatewayExamples.zorgmelding(), port: gateway.port).status
         XCTAssertEqual(value11, 202)
+        // SHN is a partner, not a configured sender: refused, and counted as sender "unknown", never under its own OIN.
+        let pki = try GatewayTestPKI.get()
+        let shn = try IntakeClient(tls: GatewayTestPKI.tls(pki, "shn"))
+        defer { Task { await shn.shutdown() } }
+        let refused = try await shn.post(try GatewayExamples.zorgmelding(), port: gateway.port).status
+        XCTAssertEqual(refused, 403)
+        let rotterdamOIN = try XCTUnwrap(pki.manifest.party(named: "politie-rotterdam")?.oin)
+        let shnOIN = try XCTUnwrap(pki.manifest.party(named: "shn")?.oin)
         let plain = HTTPClient(eventLoopGroupProvider: .singleton)
         defer { Task { try? await plain.shutdown() } }
         let health = try await plain.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway.adminPort)/healthz"), timeout: .seconds(5))
         XCTAssertEqual(health.status.code, 200)
         let metrics = try await plain.execute(HTTPClientRequest(url: "http://127.0.0.1:\(gateway.adminPort)/metrics"), timeout: .seconds(5))
         let text = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
-        XCTAssertTrue(text.contains("ketenpoort_intake_total"), text)
+        let intakeLines = text.split(separator: "\n").filter { $0.hasPrefix("ketenpoort_intake_total{") }
+        XCTAssertTrue(intakeLines.contains { $0.contains("sender=\"\(rotterdamOIN)\"") && $0.contains("result=\"accepted\"") }, text)
+        XCTAssertTrue(intakeLines.contains { $0.contains("sender=\"unknown\"") && $0.contains("result=\"forbidden\"") }, text)
+        XCTAssertFalse(text.contains(shnOIN), "an organisation that is no configured sender adds no label value")
         XCTAssertTrue(text.contains("ketenpoort_queue_deliveries"), text)
         XCTAssertTrue(text.contains("ketenpoort_certificate_days_left"), text)
     }

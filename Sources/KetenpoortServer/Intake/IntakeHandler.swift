@@ -59,25 +59,26 @@ public struct IntakeHandler: Sendable {
         let started = ContinuousClock.now
         let rules = rules.current
         guard let peer = context.peer, let oin = peer.oin, peer.hasClientAuthUsage else {
-            metrics.intake(kind: "unknown", result: "forbidden")
+            metrics.intake(sender: rules.senderLabel(context.peer?.oin), kind: "unknown", result: "forbidden")
             logger.notice("intake refused", metadata: ["outcome": "forbidden", "reason": "client certificate without OIN or clientAuth"])
             return ProblemDetails.forbidden("the client certificate carries no OIN (subject serialNumber) with clientAuth usage").response()
         }
+        let sender = rules.senderLabel(oin)
         if let revocation = rules.revocation, revocation.isRevoked(certificateDER: peer.certificateDER) {
-            metrics.intake(kind: "unknown", result: "forbidden")
+            metrics.intake(sender: sender, kind: "unknown", result: "forbidden")
             logger.notice("intake refused", metadata: ["sender": "\(oin)", "outcome": "forbidden", "reason": "client certificate revoked"])
             await auditRefusal(sender: oin, code: "revoked", messageId: "")
             return ProblemDetails.forbidden("the client certificate is revoked").response()
         }
         guard Self.isXML(request.headers[.contentType]) else {
-            metrics.intake(kind: "unknown", result: "unsupported-media-type")
+            metrics.intake(sender: sender, kind: "unknown", result: "unsupported-media-type")
             logger.notice("intake refused", metadata: ["sender": "\(oin)", "outcome": "unsupported-media-type"])
             await auditRefusal(sender: oin, code: "KP-H001", messageId: "")
             return ProblemDetails.unsupportedMediaType().response()
         }
         // Bounded admission: over the limit the body is not read at all.
         guard gate.tryEnter() else {
-            metrics.intake(kind: "unknown", result: "busy")
+            metrics.intake(sender: sender, kind: "unknown", result: "busy")
             metrics.admissionBusy(listener: "intake")
             return ProblemDetails.busy(retryAfterSeconds: 1).response()
         }
@@ -87,7 +88,7 @@ public struct IntakeHandler: Sendable {
             var buffer = try await request.body.collect(upTo: maxBytes)
             bytes = buffer.readData(length: buffer.readableBytes) ?? Data()
         } catch {
-            metrics.intake(kind: "unknown", result: "too-large")
+            metrics.intake(sender: sender, kind: "unknown", result: "too-large")
             await auditRefusal(sender: oin, code: "KP-X003", messageId: "")
             return ProblemDetails.tooLarge(limit: maxBytes).response()
         }
@@ -97,7 +98,7 @@ public struct IntakeHandler: Sendable {
         do {
             admitted = try rules.pipeline.admit(bytes, authenticatedOIN: oin, now: now)
         } catch {
-            return await refused(error, sender: oin)
+            return await refused(error, sender: oin, senderLabel: sender)
         }
         let signed = ContinuousClock.now
         let digest = Data(SHA256.hash(data: bytes))
@@ -123,7 +124,7 @@ public struct IntakeHandler: Sendable {
                 status = MessageStatusResponse(current)
                 duplicate = true
             }
-            metrics.intake(kind: admitted.kind.name, result: duplicate ? "duplicate" : "accepted")
+            metrics.intake(sender: sender, kind: admitted.kind.name, result: duplicate ? "duplicate" : "accepted")
             metrics.intakeLatency(since: started)
             logger.info("intake accepted", metadata: [
                 "message_id": "\(admitted.header.messageId)", "kind": "\(admitted.kind.name)", "sender": "\(oin)",
@@ -134,17 +135,17 @@ public struct IntakeHandler: Sendable {
             if !duplicate { onAccepted() }
             return status.response(status: duplicate ? .ok : .accepted)
         } catch StoreError.messageConflict {
-            metrics.intake(kind: admitted.kind.name, result: "conflict")
+            metrics.intake(sender: sender, kind: admitted.kind.name, result: "conflict")
             logger.notice("intake refused", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "conflict"])
             await auditRefusal(sender: oin, code: "conflict", messageId: admitted.header.messageId)
             return ProblemDetails.conflict(messageId: admitted.header.messageId).response()
         } catch StoreError.unavailable {
-            metrics.intake(kind: admitted.kind.name, result: "store-unavailable")
+            metrics.intake(sender: sender, kind: admitted.kind.name, result: "store-unavailable")
             logger.error("intake not confirmed", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "store-unavailable"])
             return ProblemDetails.unavailable("the database did not confirm the message in time; send it again (a message "
                 + "that was stored after all is answered 200 with its status, never stored twice)").response()
         } catch {
-            metrics.intake(kind: admitted.kind.name, result: "store-error")
+            metrics.intake(sender: sender, kind: admitted.kind.name, result: "store-error")
             logger.error("intake not stored", metadata: ["message_id": "\(admitted.header.messageId)", "outcome": "store-error",
                                                          "error": "\(type(of: error))"])
             return ProblemDetails.unavailable("the message could not be stored durably; nothing was accepted").response()
@@ -157,17 +158,17 @@ public struct IntakeHandler: Sendable {
     }
 
     /// Maps an admission failure to its response, with a log line and an audit record (no content).
-    private func refused(_ error: AdmissionFailure, sender: String) async -> Response {
+    private func refused(_ error: AdmissionFailure, sender: String, senderLabel: String) async -> Response {
         switch error {
         case .invalid(let findings):
             let reading = findings.contains { $0.code.hasPrefix("KP-X") }
             let codes = Set(findings.map(\.code)).sorted().joined(separator: ",")
-            metrics.intake(kind: "unknown", result: "invalid")
+            metrics.intake(sender: senderLabel, kind: "unknown", result: "invalid")
             logger.notice("intake refused", metadata: ["sender": "\(sender)", "outcome": "invalid", "codes": "\(codes)"])
             await auditRefusal(sender: sender, code: codes, messageId: "", key: "codes")
             return ProblemDetails.invalid(findings, status: reading ? 400 : 422).response()
         case .unauthorised(let failure, let header):
-            metrics.intake(kind: header.kind, result: "forbidden")
+            metrics.intake(sender: senderLabel, kind: header.kind, result: "forbidden")
             logger.notice("intake refused", metadata: ["message_id": "\(header.messageId)", "kind": "\(header.kind)",
                                                        "sender": "\(sender)", "outcome": "forbidden", "code": "\(failure.code)"])
             await auditRefusal(sender: sender, code: failure.code, messageId: header.messageId)
@@ -175,7 +176,7 @@ public struct IntakeHandler: Sendable {
             problem.messageId = header.messageId
             return problem.response()
         case .internalError(let what):
-            metrics.intake(kind: "unknown", result: "internal-error")
+            metrics.intake(sender: senderLabel, kind: "unknown", result: "internal-error")
             logger.error("intake failed", metadata: ["sender": "\(sender)", "outcome": "internal-error", "error": "\(what)"])
             return ProblemDetails.unavailable("the gateway could not process the message; try again").response()
         }

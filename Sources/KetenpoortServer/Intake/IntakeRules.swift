@@ -13,6 +13,13 @@ public struct IntakeRules: Sendable {
         self.pipeline = pipeline
         self.revocation = revocation
     }
+
+    /// The `sender` label of intake metrics: the OIN of a configured sender, else `unknown` (a certificate without an
+    /// OIN, or an organisation that is not configured), so no outsider can add label values.
+    public func senderLabel(_ oin: String?) -> String {
+        guard let oin, pipeline.senders.knows(oin) else { return "unknown" }
+        return oin
+    }
 }
 
 /// The intake rules in force; a reload replaces them, and each request reads them once when it starts.

@@ -18,9 +18,11 @@ public struct GatewayMetrics: Sendable {
         self.factory = factory
     }
 
-    /// Counts one intake request by kind and result (accepted, duplicate, invalid, forbidden, …).
-    public func intake(kind: String, result: String) {
-        Counter(label: "ketenpoort_intake_total", dimensions: [("kind", kind), ("result", result)], factory: factory).increment()
+    /// Counts one intake request by sender, kind and result (accepted, duplicate, invalid, forbidden, …). `sender` is a
+    /// configured sender's OIN (an organisation, never a person) or `unknown`, so the label's values stay bounded.
+    public func intake(sender: String, kind: String, result: String) {
+        Counter(label: "ketenpoort_intake_total", dimensions: [("sender", sender), ("kind", kind), ("result", result)],
+                factory: factory).increment()
     }
 
     /// Records how long an accepted intake request took.
