@@ -11,7 +11,7 @@ struct StoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Maintain the gateway's store.",
-        subcommands: [StoreMigrateCommand.self, StoreCopyCommand.self, StoreRotateKEKCommand.self]
+        subcommands: [StoreMigrateCommand.self, StoreBackupCommand.self, StoreCopyCommand.self, StoreRotateKEKCommand.self]
     )
 }
 
