@@ -157,3 +157,17 @@ enum GatewayExamples {
         return Data(text.utf8)
     }
 }
+
+/// GETs a path from a gateway's admin listener (plain HTTP on 127.0.0.1) and returns the body.
+func adminText(port: Int, path: String) async throws -> String {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 22))
+        try await client.shutdown()
+        return text
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}

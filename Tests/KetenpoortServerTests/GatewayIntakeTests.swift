@@ -204,6 +204,10 @@ final class GatewayIntakeTests: XCTestCase {
         XCTAssertTrue(intakeLines.contains { $0.contains("sender=\"\(rotterdamOIN)\"") && $0.contains("result=\"accepted\"") }, text)
         XCTAssertTrue(intakeLines.contains { $0.contains("sender=\"unknown\"") && $0.contains("result=\"forbidden\"") }, text)
         XCTAssertFalse(text.contains(shnOIN), "an organisation that is no configured sender adds no label value")
+        // The CAs the gateway trusts expire too: each is reported next to our own and the partners' certificates.
+        for name in ["signing", "intake-tls", "courier-tls", "intake-client-ca", "partner-server-ca", "receipt-ca"] {
+            XCTAssertTrue(text.contains("ketenpoort_certificate_days_left{certificate=\"\(name)\"}"), "\(name) missing:\n\(text)")
+        }
         XCTAssertTrue(text.contains("ketenpoort_queue_deliveries"), text)
         XCTAssertTrue(text.contains("ketenpoort_certificate_days_left"), text)
     }

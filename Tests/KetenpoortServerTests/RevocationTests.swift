@@ -114,6 +114,13 @@ final class RevocationTests: XCTestCase {
         let amsterdam = try IntakeClient(tls: GatewayTestPKI.tls(pki, "politie-amsterdam"))
         let other = try await amsterdam.post(try GatewayExamples.zorgmelding(), port: port)
         XCTAssertFalse(other.body.contains("revoked"), other.body)
+        // /metrics says how long the loaded list stays current (7 days from now, as published), so it can alert in time.
+        let metrics = try await adminText(port: try await gateway.adminPort.wait(), path: "/metrics")
+        let line = try XCTUnwrap(metrics.split(separator: "\n").first { $0.hasPrefix("ketenpoort_revocation_list_next_update_seconds{issuer=") },
+                                 metrics)
+        let seconds = try XCTUnwrap(Double(line.split(separator: " ").last ?? ""))
+        XCTAssertGreaterThan(seconds, 6 * 86_400, String(line))
+        XCTAssertLessThanOrEqual(seconds, 7 * 86_400, String(line))
         await amsterdam.shutdown()
         await client.shutdown()
         await gateway.stop()

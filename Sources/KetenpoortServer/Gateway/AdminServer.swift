@@ -9,6 +9,7 @@ enum AdminServer {
     /// Builds the admin application; `certificates` gives the (name, file) pairs in force when scraped.
     static func make(host: String, port: Int, store: any MessageStore, metrics: GatewayMetrics,
                      certificates: @escaping @Sendable () -> [(String, String)],
+                     revocationLists: @escaping @Sendable () -> [RevocationList],
                      logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("/healthz") { _, _ -> Response in
@@ -21,7 +22,7 @@ enum AdminServer {
             }
         }
         router.get("/metrics") { _, _ -> Response in
-            await refreshGauges(store: store, metrics: metrics, certificates: certificates())
+            await refreshGauges(store: store, metrics: metrics, certificates: certificates(), revocationLists: revocationLists())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
@@ -29,8 +30,10 @@ enum AdminServer {
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    /// Queue depth and oldest message age per partner and state, and days left per certificate, read when scraped.
-    static func refreshGauges(store: any MessageStore, metrics: GatewayMetrics, certificates: [(String, String)]) async {
+    /// Queue depth and oldest message age per partner and state, days left per certificate and time left per revocation
+    /// list, read when scraped.
+    static func refreshGauges(store: any MessageStore, metrics: GatewayMetrics, certificates: [(String, String)],
+                              revocationLists: [RevocationList]) async {
         await refreshOldestAges(store: store, metrics: metrics)
         await refreshUnsignedAuditAge(store: store, metrics: metrics)
         if let counts = try? await store.countsByPartnerAndState() {
@@ -45,10 +48,20 @@ enum AdminServer {
                 }
             }
         }
+        // Every certificate in each file: a leaf's intermediates and every CA of a bundle expire too. The first is
+        // named as configured, the others after it with their common name (the files are the operator's, so bounded).
         for (name, file) in certificates {
-            if let info = try? CertificateInfo.load(file: file) {
-                metrics.certificateDaysLeft(certificate: name, days: info.daysUntilExpiry())
+            guard let infos = try? CertificateInfo.loadBundle(file: file) else { continue }
+            for (index, info) in infos.enumerated() {
+                let label = index == 0 ? name : "\(name):\(info.commonName ?? info.serialNumber)"
+                metrics.certificateDaysLeft(certificate: label, days: info.daysUntilExpiry())
             }
+        }
+        let now = Date()
+        for list in revocationLists {
+            // A list without a next update is never due; it is not reported.
+            guard let next = list.nextUpdate else { continue }
+            metrics.revocationListNextUpdate(issuer: "\(list.issuer)", seconds: next.timeIntervalSince(now))
         }
     }
 

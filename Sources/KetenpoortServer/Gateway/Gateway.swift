@@ -170,6 +170,7 @@ public final class Gateway: Sendable {
         let reloader = reloader
         let adminApp = AdminServer.make(host: configuration.admin.host, port: configuration.admin.port, store: store, metrics: metrics,
                                         certificates: { Self.monitoredCertificates(reloader.current.withLockedValue { $0 }) },
+                                        revocationLists: { [intake] in intake.revocationLists },
                                         logger: logger, onRunning: { port in await adminPort.resolve(port) })
         let interval = Duration.seconds(configuration.checkpointIntervalSeconds ?? 300)
         // Graceful shutdown runs in reverse order: intake stops first, the checkpoint is written last.
@@ -219,12 +220,19 @@ public final class Gateway: Sendable {
 
     private let runningGroup = GroupHolder()
 
-    /// The certificates whose days left `/metrics` reports, by gauge name, as the configuration in force names them.
+    /// The certificate files whose days left `/metrics` reports, by gauge name, as the configuration in force names
+    /// them: our own, the partners' receipt certificates, and the CAs we trust for intake clients, partner servers,
+    /// receipts and revocation lists.
     private static func monitoredCertificates(_ configuration: GatewayConfiguration) -> [(String, String)] {
         var certificates = [("signing", configuration.signing.certificate), ("intake-tls", configuration.intake.tls.certificate),
                             ("courier-tls", configuration.courier.tls.certificate)]
         for partner in configuration.partners {
             certificates += partner.signingCertificates.map { ("partner-\(partner.id)", $0) }
+        }
+        let authorities = [("intake-client-ca", configuration.intake.tls.trustedCAs), ("partner-server-ca", configuration.courier.tls.trustedCAs),
+                           ("receipt-ca", configuration.courier.receiptTrustedCAs)]
+        for (name, files) in authorities {
+            certificates += files.enumerated().map { (index, file) in (index == 0 ? name : "\(name)-\(index + 1)", file) }
         }
         return certificates
     }

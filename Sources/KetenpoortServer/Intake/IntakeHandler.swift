@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import KetenpoortCore
+import KetenpoortPKI
 import KetenpoortStore
 import KetenpoortXML
 import Logging
@@ -37,6 +38,11 @@ public struct IntakeHandler: Sendable {
     /// The service that audits the refusal summaries every `interval` and at shutdown; run it beside the listener.
     public func refusalSummaryService(interval: Duration) -> some Service {
         RefusalSummaryService(tally: refusals, store: store, interval: interval, logger: logger)
+    }
+
+    /// The revocation lists in force (those of the last reload).
+    var revocationLists: [RevocationList] {
+        rules.current.revocation?.lists ?? []
     }
 
     /// Admits later requests by `rules`; requests already in admission finish under the rules they started with.

@@ -69,6 +69,12 @@ public struct GatewayMetrics: Sendable {
         Gauge(label: "ketenpoort_audit_unsigned_age_seconds", factory: factory).record(max(0, seconds))
     }
 
+    /// Sets the seconds until a loaded revocation list's next update is due (negative once it is past due, so stale).
+    public func revocationListNextUpdate(issuer: String, seconds: Double) {
+        Gauge(label: "ketenpoort_revocation_list_next_update_seconds", dimensions: [("issuer", issuer)], factory: factory)
+            .record(seconds)
+    }
+
     /// Sets the days until a configured certificate expires.
     public func certificateDaysLeft(certificate: String, days: Int) {
         Gauge(label: "ketenpoort_certificate_days_left", dimensions: [("certificate", certificate)], factory: factory).record(Double(days))
