@@ -30,8 +30,9 @@ public struct StoreBackup: Sendable {
         self.verifier = verifier
     }
 
-    /// Copies, reopens and verifies. Exit 2 when the copy cannot be made; exit 1 when the copy does not verify.
-    public func run() async throws -> Report {
+    /// Copies, reopens and verifies, calling `verifying` with (records checked, records in the copy) as the check goes.
+    /// Exit 2 when the copy cannot be made; exit 1 when the copy does not open or verify.
+    public func run(verifying: @escaping @Sendable (Int64, Int64) -> Void = { _, _ in }) async throws -> Report {
         let started = ContinuousClock.now
         let written: SQLiteBackupReport
         do {
@@ -50,7 +51,8 @@ public struct StoreBackup: Sendable {
             throw OperatorFailure.refused("the backup in \(target) was written but does not open with its payload keys: \(error)")
         }
         defer { try? copy.close() }
-        let chain = try await copy.verifyAuditChain(verifier: verifier)
+        let total = try await copy.auditHeadSequence()
+        let chain = try await copy.verifyAuditChain(verifier: verifier) { checked in verifying(checked, total) }
         guard chain.isIntact else {
             let breakText = chain.firstBreak.map { "\($0)" } ?? "?"
             throw OperatorFailure.refused("the backup in \(target) was written but its audit chain does not verify: \(breakText)")

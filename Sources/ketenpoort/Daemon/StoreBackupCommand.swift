@@ -50,7 +50,11 @@ struct StoreBackupCommand: AsyncParsableCommand {
                     throw OperatorFailure.usage("\(error)")
                 }
             }
-            let report = try await StoreBackup(stateDirectory: directory, target: target, verifier: verifier).run()
+            let progress = ProgressLine()
+            let report = try await StoreBackup(stateDirectory: directory, target: target, verifier: verifier).run { checked, total in
+                progress.show("verifying the copy: \(checked) / \(total) audit records")
+            }
+            progress.finish()
             let megabytes = String(format: "%.1f", Double(report.written.databaseBytes) / 1_048_576)
             print("backup of \(directory) written to \(target) in \(String(format: "%.1f", report.seconds)) s: "
                   + "\(megabytes) MiB database, \(report.written.payloadKeys) payload key(s), \(report.deliveries) deliveries")
