@@ -1,4 +1,5 @@
 import ArgumentParser
+import KetenpoortCommandLine
 
 /// Which store the benchmark gateways use.
 enum BenchStoreKind: String, ExpressibleByArgument, CaseIterable, Codable, Sendable {
@@ -12,12 +13,12 @@ enum BenchStoreKind: String, ExpressibleByArgument, CaseIterable, Codable, Senda
 struct BenchStoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "The gateways' store: sqlite (one node) or postgres (one database shared by --nodes gateways).",
-        discussion: """
+        discussion: HelpText.flowing("""
             With postgres the run creates a fresh database on the PostgreSQL named by --postgres-env or by the
             KETENPOORT_TEST_POSTGRES_* environment, and drops it at the end (unless --keep). With neither, it starts a
             throw-away server itself with scripts/postgres-test-cluster from this binary's source checkout (needs
             Debian's postgresql; scripts/install-deps installs it) and stops it at the end.
-            """))
+            """)))
     var store: BenchStoreKind = .sqlite
 
     @Option(help: "Gateway processes sharing the PostgreSQL database, each with its own state directory and ports (postgres only).")

@@ -7,7 +7,7 @@ struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
         abstract: "SIGKILL gateway nodes at random moments, flap partner endpoints, restart PostgreSQL under load; nothing may be lost or duplicated.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Runs the gateway and two partner endpoints (vt-utrecht, vt-rotterdam-rijnmond) as child processes. During
             --seconds of open-loop load it SIGKILLs and restarts the gateway --kills times (same state directory) and
             takes partner endpoints down and up. Then it brings everything up, waits until no delivery is pending,
@@ -27,8 +27,9 @@ struct ChaosCommand: AsyncParsableCommand {
 
             Examples:
               .build/release/ketenpoort-bench chaos --seconds 120 --kills 25 --rate 100
-              .build/release/ketenpoort-bench chaos --store postgres --nodes 3 --seconds 120 --kills 25 --rate 100
-            """
+              .build/release/ketenpoort-bench chaos --store postgres --nodes 3 \\
+                  --seconds 120 --kills 25 --rate 100
+            """)
     )
 
     @Option(help: "Seconds of load.")

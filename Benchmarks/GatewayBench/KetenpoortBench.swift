@@ -7,11 +7,11 @@ struct KetenpoortBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ketenpoort-bench",
         abstract: "Measure throughput, latency and robustness of Ketenpoort (build with -c release first).",
-        discussion: """
+        discussion: HelpText.flowing("""
             The gateway and partner processes are the `ketenpoort` executable next to this one (the same build).
             Example:
-              swift build -c release && .build/release/ketenpoort-bench e2e --seconds 30
-            """,
+              .build/release/ketenpoort-bench e2e --seconds 30
+            """),
         subcommands: [XMLBenchCommand.self, IntakeBenchCommand.self, LatencyBenchCommand.self, E2EBenchCommand.self,
                       ChaosCommand.self, QueueScaleCommand.self]
     )

@@ -1,17 +1,18 @@
 import ArgumentParser
+import KetenpoortCommandLine
 
 /// `ketenpoort-bench latency`: open-loop intake latency at a fixed rate.
 struct LatencyBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latency",
         abstract: "Intake latency percentiles (HDR histogram) at a fixed request rate (open loop).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Requests start every 1/rate seconds regardless of answers; latency counts from the intended start, so
             stalls are not hidden (no coordinated omission).
 
             Example:
               .build/release/ketenpoort-bench latency --rate 300 --seconds 60
-            """
+            """)
     )
 
     @Option(help: "Requests per second.")

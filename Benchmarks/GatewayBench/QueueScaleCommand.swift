@@ -9,7 +9,7 @@ struct QueueScaleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Memory, start-up time and queue-status time with a large backlog (partner down).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Fills a fresh store with --messages messages for vt-utrecht (whose endpoint is never started), then starts
             the gateway as a child process, samples its resident memory every second for --observe seconds while it
             leases and defers the backlog, restarts it and times start-up to serving again, and times the query that
@@ -17,7 +17,7 @@ struct QueueScaleCommand: AsyncParsableCommand {
 
             Example:
               .build/release/ketenpoort-bench queue --messages 1000000 --observe 60
-            """
+            """)
     )
 
     @Option(help: "Messages in the backlog.")

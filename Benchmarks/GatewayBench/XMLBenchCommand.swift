@@ -12,16 +12,16 @@ struct XMLBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xml",
         abstract: "Validation, signing and verification per second per core for a ~10 KB zorgmelding.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Runs each operation on one thread for --seconds, then `openssl speed -seconds N rsa2048 ecdsap256`
             (one core) so the rates can be compared on the same machine in the same run. With a key in a PKCS#11
             token (--pkcs11-… options, or --config with signing.pkcs11) it also measures signing through the token,
             next to the same operations with a key file.
 
             Examples:
-              swift build -c release && .build/release/ketenpoort-bench xml --seconds 5 --json
+              .build/release/ketenpoort-bench xml --seconds 5 --json
               ketenpoort-bench xml --config /etc/ketenpoort/gateway.yaml
-            """
+            """)
     )
 
     @Option(help: "Seconds per measurement.")

@@ -10,10 +10,10 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Sign the audit chain head now (the daemon does this at an interval and at shutdown).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Example:
               ketenpoort audit checkpoint --config /etc/ketenpoort/gateway.yaml
-            """
+            """)
     )
 
     @OptionGroup var state: StoreLocationOptions

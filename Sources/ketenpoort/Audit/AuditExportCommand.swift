@@ -10,13 +10,13 @@ struct AuditExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export audit records and checkpoints as JSON lines (see docs/audit-format.md).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Exit codes: 0 exported, 2 usage error or the store cannot be opened.
 
             Examples:
               ketenpoort audit export --config gateway.yaml --since 7d > last-week.jsonl
               ketenpoort audit export --state-dir /var/lib/ketenpoort --since 2026-11-01
-            """
+            """)
     )
 
     @OptionGroup var state: StoreLocationOptions

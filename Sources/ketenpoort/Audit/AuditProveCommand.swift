@@ -9,14 +9,14 @@ struct AuditProveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove",
         abstract: "Print an inclusion proof (--inclusion SEQ --size N) or a consistency proof (--consistency OLD NEW) as JSON.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Leaf i of the audit tree is SHA-256(0x00 ‖ hash of record i+1); see docs/audit-format.md. The proof is
             checked before it is printed ("verified": true); a signed tree head of the same size is included when one exists.
             Examples:
               ketenpoort audit prove --state-dir /var/lib/ketenpoort --inclusion 12 \\
                   --size 40
               ketenpoort audit prove --state-dir /var/lib/ketenpoort --consistency 30 40
-            """
+            """)
     )
 
     @OptionGroup var state: StoreLocationOptions

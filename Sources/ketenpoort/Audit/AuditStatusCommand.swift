@@ -10,14 +10,14 @@ struct AuditStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the latest signed tree head and, per witness, the latest witnessed size and its age.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Reads the store only. With --config, witnesses that never cosigned are listed too, and a head that
             waited longer than witnesses.maxAgeSeconds without the required number of witnesses is reported
             (exit 1): an alert-worthy state, though intake goes on.
 
             Example:
               ketenpoort audit status --config /etc/ketenpoort/gateway.yaml
-            """
+            """)
     )
 
     @OptionGroup var state: StoreLocationOptions

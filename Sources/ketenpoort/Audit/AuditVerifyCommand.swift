@@ -9,14 +9,14 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify the audit hash chain and its signed checkpoints (exit 1 if broken).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Exit codes: 0 intact, 1 broken (the first bad record or checkpoint is named), 2 no usable store or key.
 
             Examples:
               ketenpoort audit verify --config /etc/ketenpoort/gateway.yaml
               ketenpoort audit verify --state-dir /var/lib/ketenpoort \\
                   --cert /etc/ketenpoort/pki/gateway-sign.pem
-            """
+            """)
     )
 
     @OptionGroup var state: StoreLocationOptions

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 import KetenpoortPostgres
 import KetenpoortServer
 import Logging
@@ -18,14 +19,14 @@ struct ConfigCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Report each problem in a configuration file with the key that has it.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Loads every certificate, key and table the file names. With a PostgreSQL store (store.kind: postgres)
             it also connects to the database, read-only, and reports what is wrong under `store:`.
             Exit codes: 0 usable (warnings may be printed), 1 problems found, 2 the file cannot be read or parsed.
 
             Example:
               ketenpoort config check Examples/config/gateway.yaml
-            """
+            """)
     )
 
     @Argument(help: "The YAML configuration file.")

@@ -11,7 +11,7 @@ struct ReloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reload",
         abstract: "Make the running gateway reread its configuration file (as SIGHUP does) and print the outcome.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Finds the gateway by the lock in the configuration's state directory, sends it SIGHUP and
             waits for the config.reloaded audit record it writes. The gateway rereads the file it was
             started with: certificates, CRLs, partners, senders and the routing table. It checks the
@@ -24,7 +24,7 @@ struct ReloadCommand: AsyncParsableCommand {
 
             Example:
               ketenpoort reload --config /etc/ketenpoort/gateway.yaml
-            """
+            """)
     )
 
     @Option(help: "The running gateway's YAML configuration file.")

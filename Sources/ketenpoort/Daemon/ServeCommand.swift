@@ -10,7 +10,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Run the gateway (intake over mutual TLS, delivery with retries and signed receipts).",
-        discussion: """
+        discussion: HelpText.flowing("""
             With --dev: creates a development PKI and state directory in a temporary folder, starts the
             gateway with reference partner endpoints for SHN and three Veilig Thuis regions in the same
             process, and prints a `ketenpoort submit` command to try. Nothing of it is for production.
@@ -31,7 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
             Examples:
               ketenpoort serve --dev
               ketenpoort serve --config /etc/ketenpoort/gateway.yaml
-            """
+            """)
     )
 
     @Option(help: "The YAML configuration file.")

@@ -9,7 +9,7 @@ struct StoreBackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Copy a SQLite store and its payload keys as of one moment, beside the running gateway, and verify the copy.",
-        discussion: """
+        discussion: HelpText.flowing("""
             The gateway keeps running: the database is copied in one read transaction while it writes on. The payload
             keys are copied after it, so the copy opens and decrypts on its own; protect the backup as you protect the
             state directory (it holds those keys). Then the copy is reopened and its audit chain verified (with the
@@ -23,7 +23,7 @@ struct StoreBackupCommand: AsyncParsableCommand {
               ketenpoort store backup --config /etc/ketenpoort/gateway.yaml \\
                   --to /var/backups/ketenpoort/2026-12-08
               ketenpoort store backup --state-dir /var/lib/ketenpoort --to /mnt/backup/kp-1
-            """
+            """)
     )
 
     @OptionGroup var location: StoreLocationOptions

@@ -20,7 +20,7 @@ struct StoreMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
         abstract: "Create the store or apply this build's schema migrations to it.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Takes the state directory's lock first, so it never runs beside a gateway. Operator commands never
             migrate: they refuse a store whose schema differs from their own build's. Exit codes: 0 done,
             2 the store cannot be opened or migrated (another gateway runs, a newer ketenpoort wrote it, …).
@@ -32,7 +32,7 @@ struct StoreMigrateCommand: AsyncParsableCommand {
             Examples:
               ketenpoort store migrate --state-dir /var/lib/ketenpoort
               ketenpoort store migrate --config /etc/ketenpoort/gateway.yaml
-            """
+            """)
     )
 
     @OptionGroup var location: StoreLocationOptions

@@ -11,7 +11,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
         abstract: "Copy a SQLite state directory's store into an empty PostgreSQL store.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Stop the single-node gateway first: the copy takes its state directory's lock. Messages (their payloads
             stay sealed under the same data keys, which are copied wrapped by the target's key-encryption key),
             deliveries, the audit chain, checkpoints and witness cosignatures are copied in one transaction, so the
@@ -23,7 +23,7 @@ struct StoreCopyCommand: AsyncParsableCommand {
             Example:
               ketenpoort store copy --from /var/lib/ketenpoort \\
                   --to /etc/ketenpoort/gateway-postgres.yaml
-            """
+            """)
     )
 
     @Option(name: .customLong("from"), help: "The single-node gateway's state directory (holds ketenpoort.sqlite and keys/).")

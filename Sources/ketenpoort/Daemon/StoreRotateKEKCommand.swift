@@ -11,7 +11,7 @@ struct StoreRotateKEKCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-kek",
         abstract: "Re-wrap the payload data keys in PostgreSQL under a new key-encryption key.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Reads the current key-encryption key from the configuration's store.keyEncryptionKeyFile and the new one
             from --new-kek-file (created with 32 random bytes, mode 0600, if it does not exist). Every data key is
             re-wrapped in one transaction; payloads are not touched. Then put the new file on every node in place of
@@ -24,7 +24,7 @@ struct StoreRotateKEKCommand: AsyncParsableCommand {
             Example:
               ketenpoort store rotate-kek --config /etc/ketenpoort/gateway.yaml \\
                   --new-kek-file /etc/ketenpoort/kek-2027.key
-            """
+            """)
     )
 
     @Option(name: .customLong("config"), help: "The gateway configuration naming the PostgreSQL store and the current KEK file.")

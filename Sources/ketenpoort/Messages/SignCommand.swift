@@ -10,12 +10,12 @@ struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign an XML document (enveloped XMLDSig, exclusive C14N, RSA-SHA256 or ECDSA-SHA256).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Example:
               ketenpoort sign --key dev-pki/gateway-sign-key.pem \\
                   --cert dev-pki/gateway-sign.pem \\
                   Examples/valid/zorgmelding-rotterdam-kind.xml -o signed.xml
-            """
+            """)
     )
 
     @Option(help: "PEM private key (RSA 2048+ or EC P-256).")

@@ -10,14 +10,14 @@ struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check messages against the contract (schema and domain rules).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Exit codes: 0 all valid, 1 some invalid, 2 usage error or unreadable file.
             Findings name the rule, the line and the element path, never a value from the message.
 
             Example:
               ketenpoort validate Examples/valid/*.xml
               ketenpoort validate --json Examples/invalid/KP-R001-bsn-elfproef.xml
-            """
+            """)
     )
 
     @Argument(help: "XML files to check.")

@@ -10,7 +10,7 @@ struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a signed XML document and print the signer and its OIN.",
-        discussion: """
+        discussion: HelpText.flowing("""
             The signing certificate must be meant for signing: keyUsage digitalSignature or nonRepudiation,
             and not a TLS certificate (extendedKeyUsage serverAuth/clientAuth without a document-signing purpose).
             With --expect-oin the signer must also be that organisation.
@@ -19,7 +19,7 @@ struct VerifyCommand: AsyncParsableCommand {
             Example:
               ketenpoort verify --trust dev-pki/ca.pem --expect-oin 00000099000000000900 \\
                   signed.xml
-            """
+            """)
     )
 
     @Option(help: "PEM file with the trusted CA certificate(s).")

@@ -10,7 +10,7 @@ struct CertsCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "List every configured certificate with subject, OIN and days until expiry; exit 1 if any is due.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Exit codes: 0 every certificate is valid for at least --warn-days more days; 1 one is under the
             threshold, expired, unreadable, or carries another OIN than configured, or the signing key's PKCS#11
             token is missing, locked, or holds a key that is not the signing certificate's; 2 the configuration
@@ -19,7 +19,7 @@ struct CertsCheckCommand: AsyncParsableCommand {
             Examples:
               ketenpoort certs check --config /etc/ketenpoort/gateway.yaml
               ketenpoort certs check --config gateway.yaml --warn-days 60 --json
-            """
+            """)
     )
 
     @Option(name: .customLong("config"), help: "The gateway configuration file.")

@@ -8,7 +8,7 @@ struct QueueHoldCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hold",
         abstract: "Hold queued or deferred deliveries (one message or a partner's) until released.",
-        discussion: """
+        discussion: HelpText.flowing("""
             With a message id, every delivery of it (or the one to --partner) must be queued or deferred, else
             nothing changes and the exit code is 1. --partner P alone holds all of P's queued and deferred deliveries.
             Examples:
@@ -16,7 +16,7 @@ struct QueueHoldCommand: AsyncParsableCommand {
                   --reason "VT Haaglanden migrates its endpoint" --config gateway.yaml
               ketenpoort queue hold 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
                   --reason "sender asks to stop" --state-dir /var/lib/ketenpoort
-            """
+            """)
     )
 
     @Argument(help: "A message id (BerichtId); omit with --partner for a bulk hold.")

@@ -9,14 +9,14 @@ struct QueueListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List deliveries with filters, a page at a time (--after for the next page).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Examples:
               ketenpoort queue list --state-dir /var/lib/ketenpoort \\
                   --partner vt-haaglanden --state deferred
               ketenpoort queue list --config gateway.yaml --older-than 2h --urgent --json
               ketenpoort queue list --config gateway.yaml --kind Zorgmelding --limit 100 \\
                   --after 52311
-            """
+            """)
     )
 
     @OptionGroup var location: StoreLocationOptions

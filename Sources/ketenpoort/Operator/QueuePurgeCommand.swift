@@ -7,13 +7,13 @@ struct QueuePurgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
         abstract: "Delete a message's payload now (its deliveries must be final or held); the audit trail stays.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Refused (exit 1, nothing changed) while a delivery is queued, sending or deferred: hold it first.
             Example:
               ketenpoort queue purge 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
                   --reason "sent to the wrong region, AVG request 2026-118" \\
                   --config gateway.yaml
-            """
+            """)
     )
 
     @Argument(help: "The message id (BerichtId).")

@@ -8,7 +8,7 @@ struct QueueReleaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "release",
         abstract: "Release held deliveries (one message or a partner's); they are due at once.",
-        discussion: """
+        discussion: HelpText.flowing("""
             With a message id, every delivery of it (or the one to --partner) must be held, else nothing changes
             and the exit code is 1. --partner P alone releases all of P's held deliveries.
             Examples:
@@ -16,7 +16,7 @@ struct QueueReleaseCommand: AsyncParsableCommand {
                   --config gateway.yaml
               ketenpoort queue release 1495dfa4-7a87-45a9-993a-4341b82f1d5f \\
                   --reason "checked with sender" --state-dir /var/lib/ketenpoort
-            """
+            """)
     )
 
     @Argument(help: "A message id (BerichtId); omit with --partner for a bulk release.")

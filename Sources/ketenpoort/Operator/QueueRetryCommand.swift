@@ -9,7 +9,7 @@ struct QueueRetryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry",
         abstract: "Make deferred or failed deliveries due now (one message, a partner's, or all failed).",
-        discussion: """
+        discussion: HelpText.flowing("""
             With a message id, every delivery of it (or the one to --partner) must be deferred or failed, else
             nothing changes and the exit code is 1. --partner P alone retries P's deferred deliveries (add --failed
             for its failed ones too); --failed alone retries every failed delivery.
@@ -20,7 +20,7 @@ struct QueueRetryCommand: AsyncParsableCommand {
                   --reason "partner asked" --state-dir /var/lib/ketenpoort
               ketenpoort queue retry --failed --reason "certificate renewed" \\
                   --config gateway.yaml
-            """
+            """)
     )
 
     @Argument(help: "A message id (BerichtId); omit for a bulk retry.")

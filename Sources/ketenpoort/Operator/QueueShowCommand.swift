@@ -9,7 +9,7 @@ struct QueueShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show a message: metadata, deliveries, every attempt, receipts (no payload unless --payload).",
-        discussion: """
+        discussion: HelpText.flowing("""
             --payload prints the signed message after the metadata; reading it is recorded in the audit trail
             (event payload.read) with your name and reason.
             Examples:
@@ -19,7 +19,7 @@ struct QueueShowCommand: AsyncParsableCommand {
                   --config gateway.yaml --json
               ketenpoort queue show 1495dfa4-… --config gateway.yaml --payload \\
                   --reason "INC-2211 partner asks for a copy"
-            """
+            """)
     )
 
     @Argument(help: "The message id (BerichtId).")

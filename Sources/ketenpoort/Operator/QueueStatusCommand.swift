@@ -9,13 +9,13 @@ struct QueueStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Per partner and state: count, oldest message's age, next attempt (--age: age buckets).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Examples:
               ketenpoort queue status --config /etc/ketenpoort/gateway.yaml
               ketenpoort queue status --state-dir /var/lib/ketenpoort --age
               ketenpoort queue status --state-dir /var/lib/ketenpoort --json
               ketenpoort queue status --state-dir /var/lib/ketenpoort --watch --interval 5
-            """
+            """)
     )
 
     /// The qshape buckets: upper bounds of message age.

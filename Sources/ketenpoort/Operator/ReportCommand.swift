@@ -9,14 +9,14 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Figures per partner and kind for messages received since T: accepted, delivered, failed, pending, p50/p95.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Counts are of deliveries (one per message and partner) of the messages received in the period, in
             their state now. Delivery time is from receipt at the gateway to the partner's receipt being stored.
             Examples:
               ketenpoort report --since 2026-01-01 --until 2026-04-01 --config gateway.yaml
               ketenpoort report --since 24h --state-dir /var/lib/ketenpoort --json
               ketenpoort report --since 2026-01-01 --config gateway.yaml --csv > q1.csv
-            """
+            """)
     )
 
     @Option(help: "Start of the period: ISO 8601 date or date-time, or a duration ago (24h, 7d).")

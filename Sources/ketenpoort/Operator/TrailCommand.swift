@@ -9,7 +9,7 @@ struct TrailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trail",
         abstract: "Show a message's life from the audit chain (accepted, attempts, delivered, purged), verified.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Each record's hash is recomputed and its links to the records before and after it in the chain are
             checked; `ketenpoort audit verify` checks the whole chain and the checkpoint signatures.
             With --proof: each record's RFC 9162 inclusion proof in the latest signed tree head, verified before it is
@@ -22,7 +22,7 @@ struct TrailCommand: AsyncParsableCommand {
                   --json
               ketenpoort trail 1495dfa4-7a87-45a9-993a-4341b82f1d5f --config gateway.yaml \\
                   --proof
-            """
+            """)
     )
 
     @Argument(help: "The message id (BerichtId).")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 import KetenpoortPKI
 
 /// `ketenpoort pki dev DIR`: creates a development CA and TLS and signing certificates for every party.
@@ -7,13 +8,13 @@ struct PKIDevCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Create a DEVELOPMENT-ONLY PKI (CA, TLS and signing certificates with invented OINs) in DIR.",
-        discussion: """
+        discussion: HelpText.flowing("""
             The parties are those of the examples: the gateway, four police units, SHN, OM and four Veilig Thuis
             regions; parties.json lists them with their OINs and files. Never use these certificates in production.
 
             Example:
               ketenpoort pki dev ./dev-pki
-            """
+            """)
     )
 
     /// The kind of key for the signing certificates.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KetenpoortCommandLine
 import KetenpoortPKI
 
 /// `ketenpoort pki show FILE...`: prints subject, OIN, issuer, validity and days left of each certificate.
@@ -7,12 +8,12 @@ struct PKIShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show subject, OIN, issuer, validity and days left of certificates (PEM bundles or DER).",
-        discussion: """
+        discussion: HelpText.flowing("""
             Exit codes: 0 shown, 2 a file cannot be read as certificates (said in words, with the file).
 
             Example:
               ketenpoort pki show dev-pki/gateway-sign.pem dev-pki/ca.pem
-            """
+            """)
     )
 
     @Argument(help: "Certificate files (PEM, possibly with several certificates, or DER).")

@@ -9,7 +9,7 @@ struct ReceiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "receive",
         abstract: "Run the reference partner endpoint: receive messages from the gateway over mutual TLS.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Accepts POST /v1/berichten, verifies the gateway's signature, validates schema and rules, writes
             accepted messages to the inbox as <BerichtId>.xml and answers with a signed Ontvangstbevestiging.
             Stops gracefully on SIGINT or SIGTERM. Logs one line per message (id, outcome, reason), never content.
@@ -18,7 +18,7 @@ struct ReceiveCommand: AsyncParsableCommand {
             Example:
               ketenpoort pki dev ./dev-pki
               ketenpoort receive --config Examples/config/partner-shn.yaml
-            """
+            """)
     )
 
     @Option(help: "The partner endpoint configuration (YAML), e.g. Examples/config/partner-shn.yaml.")

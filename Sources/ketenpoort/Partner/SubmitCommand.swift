@@ -10,7 +10,7 @@ struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Post an XML file over mutual TLS and print the HTTP status and the response body.",
-        discussion: """
+        discussion: HelpText.flowing("""
             TLS 1.2+ with the Ketenpoort cipher policy; the server certificate must chain to --ca and match the
             URL's host name. Exit codes: 0 on a 2xx answer, 1 on any other answer or a connection failure,
             2 usage error or unreadable file.
@@ -20,7 +20,7 @@ struct SubmitCommand: AsyncParsableCommand {
                   --url https://localhost:8443/v1/berichten \\
                   --cert dev-pki/politie-rotterdam-tls.pem \\
                   --key dev-pki/politie-rotterdam-tls-key.pem --ca dev-pki/ca.pem
-            """
+            """)
     )
 
     @Argument(help: "The XML file to post.")

@@ -9,7 +9,7 @@ struct WitnessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "witness",
         abstract: "Run the reference witness: cosign a gateway's signed tree heads, refuse inconsistent ones.",
-        discussion: """
+        discussion: HelpText.flowing("""
             Run by another organisation on another host. Accepts POST /v1/tree-heads over mutual TLS from the
             configured gateway keys only; a head is accepted only with a valid signature and a valid consistency
             proof from the last head held for that key, stored append-only (hash-chained, fsync) and cosigned.
@@ -20,7 +20,7 @@ struct WitnessCommand: AsyncParsableCommand {
 
             Example:
               ketenpoort witness --config Examples/config/witness.yaml
-            """
+            """)
     )
 
     @Option(help: "The witness configuration (YAML), e.g. Examples/config/witness.yaml.")
