@@ -157,18 +157,23 @@ final class BenchWorld: Sendable {
     }
 
     /// Stops everything: the gateways gracefully first, then the partners; a process still running after its
-    /// graceful time (or when the caller is cancelled) is killed, so no child outlives the run.
+    /// graceful time is killed, and when the caller is cancelled every process is killed at once, so no child
+    /// outlives the run.
     func stopAll() async {
         await withTaskGroup(of: Void.self) { group in
             for node in nodes {
-                group.addTask {
-                    if await !node.process.stop(signal: SIGTERM, timeout: 30) { _ = await node.process.stop(signal: SIGKILL, timeout: 5) }
-                }
+                group.addTask { await Self.stop(node.process, graceful: 30) }
             }
         }
         for process in partners.values {
-            if await !process.stop(signal: SIGTERM, timeout: 10) { _ = await process.stop(signal: SIGKILL, timeout: 5) }
+            await Self.stop(process, graceful: 10)
         }
+    }
+
+    /// SIGTERM and up to `graceful` seconds, then SIGKILL; straight to SIGKILL when the caller is cancelled.
+    private static func stop(_ process: ChildProcess, graceful: Double) async {
+        if !Task.isCancelled, await process.stop(signal: SIGTERM, timeout: graceful) { return }
+        _ = await process.stop(signal: SIGKILL, timeout: 5)
     }
 
     /// Total CPU seconds of the running gateway nodes so far.

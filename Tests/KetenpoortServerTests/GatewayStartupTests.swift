@@ -129,6 +129,27 @@ final class GatewayStartupTests: XCTestCase {
         XCTAssertTrue(ended, "the gateway ran on although stop() was asked for while it started")
     }
 
+    func testCancellingTheTaskThatRunsTheGatewayEndsItAndClosesItsListeners() async throws {
+        let directory = try temporaryDirectory()
+        let gateway = try Gateway(configuration: try configuration(in: directory), logger: CapturedLogs().logger(label: "gateway"))
+        // As a surrounding group does when its graceful shutdown runs out: GatewayService is cancelled, not stopped.
+        let task = Task { try await GatewayService(gateway).run() }
+        let port = try await gateway.intakePort.wait()
+        let adminPort = try await gateway.adminPort.wait()
+        XCTAssertTrue(LoopbackPort.isListening(port))
+        let started = ContinuousClock.now
+        task.cancel()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            XCTFail("the cancelled gateway was still running 30 s later")
+        }
+        _ = try? await task.value
+        watchdog.cancel()
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(20))
+        XCTAssertFalse(LoopbackPort.isListening(port), "the intake listener is closed")
+        XCTAssertFalse(LoopbackPort.isListening(adminPort), "the admin listener is closed")
+    }
+
     func testAFailingPartStopsTheWholeGatewayInBoundedTime() async throws {
         let directory = try temporaryDirectory()
         let holder = try PortHolder()
