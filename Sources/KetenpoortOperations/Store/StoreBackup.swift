@@ -58,8 +58,6 @@ public struct StoreBackup: Sendable {
             throw OperatorFailure.refused("the backup in \(target) was written but its audit chain does not verify: \(breakText)")
         }
         let deliveries = try await copy.countsByPartnerAndState().reduce(0) { $0 + $1.count }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Report(written: written, chain: chain, deliveries: deliveries, seconds: seconds)
+        return Report(written: written, chain: chain, deliveries: deliveries, seconds: (ContinuousClock.now - started) / .seconds(1))
     }
 }
