@@ -90,4 +90,21 @@ final class StoreBackupTests: XCTestCase {
             XCTAssertTrue(failure.description.contains("does not open with its payload keys"), failure.description)
         }
     }
+    func testAFailedBackupLeavesNoHalfCopyBehind() async throws {
+        let temporary = try temporaryStore()
+        try await temporary.accept(partners: ["shn"], receivedAt: now)
+        // A key file others may read is refused, after the database was already copied: the copy must not stay.
+        let keys = temporary.directory + "/" + SQLiteStore.keyDirectoryName
+        let keyFile = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: keys).first { $0.hasPrefix("payload-") })
+        XCTAssertEqual(chmod(keys + "/" + keyFile, 0o644), 0)
+        let target = backupDirectory()
+        do {
+            _ = try await StoreBackup(stateDirectory: temporary.directory, target: target, verifier: nil).run()
+            XCTFail("a backup with an unreadable key was called good")
+        } catch let failure as OperatorFailure {
+            XCTAssertEqual(failure.exitCode, OperatorExit.usage)
+            XCTAssertTrue(failure.description.contains("no backup was made") && failure.description.contains(keyFile), failure.description)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target), "the directory the backup created is removed again")
+    }
 }

@@ -22,12 +22,28 @@ extension SQLiteStore {
         guard (directory as NSString).standardizingPath != (sourceDirectory as NSString).standardizingPath else {
             throw StoreError.invalidArgument("the backup directory is the state directory itself")
         }
-        try KeyFile.ensurePrivateDirectory(directory)
-        guard chmod(directory, 0o700) == 0 else {
-            throw StoreError.database("cannot make \(directory) private (mode 0700): \(String(cString: strerror(errno)))")
+        let created = !FileManager.default.fileExists(atPath: directory)
+        do {
+            try KeyFile.ensurePrivateDirectory(directory)
+            guard chmod(directory, 0o700) == 0 else {
+                throw StoreError.database("cannot make \(directory) private (mode 0700): \(String(cString: strerror(errno)))")
+            }
+            let target = directory + "/" + Self.databaseFileName
+            try StateDirectoryFiles.createDatabaseFile(target)
+            try copyDatabase(to: target)
+            let keys = try copyPayloadKeys(from: sourceDirectory + "/" + Self.keyDirectoryName, to: directory + "/" + Self.keyDirectoryName)
+            KeyFile.syncDirectory(directory)
+            let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.int64Value ?? 0
+            return SQLiteBackupReport(databaseBytes: size, payloadKeys: keys)
+        } catch {
+            // Half a backup is no backup: leave the directory as it was found (absent or empty), so a retry can use it.
+            Self.removeBackupFiles(in: directory, removingDirectory: created)
+            throw error
         }
-        let target = directory + "/" + Self.databaseFileName
-        try StateDirectoryFiles.createDatabaseFile(target)
+    }
+
+    /// Copies the database in one step into the new file at `target`, in WAL mode like the state directory's own.
+    private func copyDatabase(to target: String) throws {
         do {
             let copy = try DatabaseQueue(path: target)
             // One step: the whole database under one read lock, so the copy is of one moment even while the daemon writes.
@@ -35,13 +51,20 @@ extension SQLiteStore {
             // As the state directory's own file: in WAL mode, so a restored copy opens as the daemon left it.
             _ = try copy.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") }
             try copy.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.database("the file system of \(target) is full")
         } catch {
             throw StoreError.wrap(error)
         }
-        let keys = try copyPayloadKeys(from: sourceDirectory + "/" + Self.keyDirectoryName, to: directory + "/" + Self.keyDirectoryName)
-        KeyFile.syncDirectory(directory)
-        let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.int64Value ?? 0
-        return SQLiteBackupReport(databaseBytes: size, payloadKeys: keys)
+    }
+
+    /// Removes what a failed backup wrote; the directory too when the backup created it.
+    private static func removeBackupFiles(in directory: String, removingDirectory: Bool) {
+        let database = directory + "/" + databaseFileName
+        for path in [database, database + "-journal", database + "-wal", database + "-shm", directory + "/" + keyDirectoryName] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
+        if removingDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     /// Copies the key files (`payload-*.key` and `active`) with mode 0600; returns how many payload keys.
