@@ -150,6 +150,35 @@ final class GatewayStartupTests: XCTestCase {
         XCTAssertFalse(LoopbackPort.isListening(adminPort), "the admin listener is closed")
     }
 
+    func testEveryCertificateOfATrustedBundleGetsItsOwnGaugeAlsoWhenTwoShareACommonName() async throws {
+        let directory = try temporaryDirectory()
+        // Three CAs named alike, as the old and new CA of a rollover are, valid for 10, 20 and 30 days.
+        var bundle = ""
+        for days in [10, 20, 30] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "/dev/null",
+                                 "-subj", "/CN=Rollover CA", "-days", "\(days)", "-out", directory.appendingPathComponent("ca-\(days).pem").path]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            bundle += try String(contentsOf: directory.appendingPathComponent("ca-\(days).pem"), encoding: .utf8)
+        }
+        let bundleFile = directory.appendingPathComponent("rollover-bundle.pem")
+        try bundle.write(to: bundleFile, atomically: true, encoding: .utf8)
+        var configuration = try configuration(in: directory)
+        configuration.courier.receiptTrustedCAs.append(bundleFile.path)
+        let gateway = try Gateway(configuration: configuration, logger: CapturedLogs().logger(label: "gateway"))
+        let task = Task { try await gateway.run(handleSignals: false) }
+        let metrics = try await adminText(port: try await gateway.adminPort.wait(), path: "/metrics")
+        await gateway.stop()
+        try await task.value
+        let values = metrics.split(separator: "\n").filter { $0.hasPrefix("ketenpoort_certificate_days_left{certificate=\"receipt-ca-2") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+        XCTAssertEqual(values.sorted(), [9, 19, 29], metrics)
+    }
+
     func testAFailingPartStopsTheWholeGatewayInBoundedTime() async throws {
         let directory = try temporaryDirectory()
         let holder = try PortHolder()

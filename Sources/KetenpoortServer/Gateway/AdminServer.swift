@@ -50,10 +50,16 @@ enum AdminServer {
         }
         // Every certificate in each file: a leaf's intermediates and every CA of a bundle expire too. The first is
         // named as configured, the others after it with their common name (the files are the operator's, so bounded).
+        // During a CA rollover the old and the new CA share a common name; the serial number keeps them apart.
+        var used: Set<String> = []
         for (name, file) in certificates {
             guard let infos = try? CertificateInfo.loadBundle(file: file) else { continue }
             for (index, info) in infos.enumerated() {
-                let label = index == 0 ? name : "\(name):\(info.commonName ?? info.serialNumber)"
+                var label = index == 0 ? name : "\(name):\(info.commonName ?? info.serialNumber)"
+                if !used.insert(label).inserted {
+                    label += ":\(info.serialNumber)"
+                    used.insert(label)
+                }
                 metrics.certificateDaysLeft(certificate: label, days: info.daysUntilExpiry())
             }
         }
